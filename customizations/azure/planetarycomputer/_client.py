@@ -1,0 +1,70 @@
+"""The public synchronous client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core.credentials import TokenCredential
+
+from ._auth import GeoCatalogBearerTokenPolicy
+from ._endpoint import validate_endpoint
+from ._generated import PlanetaryComputerProClient as _GeneratedClient
+from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
+
+__all__ = ["DEFAULT_SCOPE", "PlanetaryComputerProClient"]
+
+DEFAULT_SCOPE = "https://geocatalog.spatio.azure.com/.default"
+
+
+class PlanetaryComputerProClient(_GeneratedClient):
+    """Client for a Microsoft Planetary Computer Pro GeoCatalog.
+
+    :param endpoint: The GeoCatalog endpoint, e.g.
+        ``https://name.unique-id.region.geocatalog.spatio.azure.com``. Must be https, except for a
+        loopback address (a local stand-in), where http is allowed.
+    :type endpoint: str
+    :param credential: An Entra ID credential, e.g. ``azure.identity.DefaultAzureCredential()``.
+        Its token is sent to this endpoint only, never to storage or any other host.
+    :type credential: ~azure.core.credentials.TokenCredential
+    :keyword str api_version: Service API version, ``"2026-04-15"`` by default.
+    :keyword list[str] credential_scopes: Token scopes, ``[DEFAULT_SCOPE]`` by default.
+    :keyword int polling_interval: Seconds between polls of long-running operations (default 30,
+        or what the service's Retry-After says).
+
+    Any other keyword (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``,
+    ``logging_enable``...) configures the azure-core pipeline.
+
+    :ivar stac: STAC catalog operations.
+    :vartype stac: ~azure.planetarycomputer.operations.StacOperations
+    :ivar data: Raster tiler operations.
+    :vartype data: ~azure.planetarycomputer.operations.DataOperations
+    :ivar ingestion: Ingestion operations.
+    :vartype ingestion: ~azure.planetarycomputer.operations.IngestionOperations
+    :ivar sas: Shared access signature operations.
+    :vartype sas: ~azure.planetarycomputer.operations.SasOperations
+    """
+
+    stac: StacOperations
+    data: DataOperations
+    ingestion: IngestionOperations
+    sas: SasOperations
+
+    def __init__(self, endpoint: str, credential: TokenCredential, **kwargs: Any) -> None:
+        endpoint = validate_endpoint(endpoint)
+        if credential is None:
+            raise ValueError("credential must not be None")
+        scopes = kwargs.get("credential_scopes") or [DEFAULT_SCOPE]
+        kwargs.setdefault(
+            "authentication_policy", GeoCatalogBearerTokenPolicy(credential, endpoint, *scopes, **kwargs)
+        )
+        super().__init__(endpoint, credential, **kwargs)
+        parts = (self._client, self._config, self._serialize, self._deserialize)
+        self.stac = StacOperations(*parts)
+        self.data = DataOperations(*parts)
+        self.ingestion = IngestionOperations(*parts)
+        self.sas = SasOperations(*parts)
+
+    @property
+    def shared_access_signature(self) -> SasOperations:
+        """The ``sas`` operation group under its long name."""
+        return self.sas

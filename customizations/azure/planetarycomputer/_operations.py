@@ -1,0 +1,42 @@
+"""The public operation groups: the generated operations plus this library's helpers.
+
+Each helper lives in a module of its own (search, tiles, signing, ingestion runs) as a mixin;
+this module only composes them, so regenerating generated/ never touches hand-written code.
+"""
+
+from __future__ import annotations
+
+from ._generated.operations import DataOperations as _GeneratedDataOperations
+from ._generated.operations import IngestionOperations as _GeneratedIngestionOperations
+from ._generated.operations import SasOperations as _GeneratedSasOperations
+from ._generated.operations import StacOperations as _GeneratedStacOperations
+
+__all__ = ["DataOperations", "IngestionOperations", "SasOperations", "StacOperations"]
+
+
+class StacOperations(_GeneratedStacOperations):
+    """STAC catalog operations: collections, items, search, queryables and configuration.
+
+    Reached as ``client.stac``; do not instantiate directly.
+    """
+
+
+class DataOperations(_GeneratedDataOperations):
+    """Raster tiler operations: tiles, TileJSON, WMTS, previews, crops, points, statistics, legends.
+
+    Reached as ``client.data``; do not instantiate directly.
+    """
+
+
+class IngestionOperations(_GeneratedIngestionOperations):
+    """Ingestion sources, definitions, runs and operations.
+
+    Reached as ``client.ingestion``; do not instantiate directly.
+    """
+
+
+class SasOperations(_GeneratedSasOperations):
+    """Shared access signatures for the GeoCatalog's managed storage.
+
+    Reached as ``client.sas`` (also ``client.shared_access_signature``); do not instantiate directly.
+    """

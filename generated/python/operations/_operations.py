@@ -48,9 +48,12 @@ _SERIALIZER.client_side_validation = False
 
 
 def build_ingestion_delete_request(collection_id: str, ingestion_id: str, **kwargs: Any) -> HttpRequest:
+    _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
     api_version: str = kwargs.pop("api_version", _params.pop("api-version", "2026-04-15"))
+    accept = _headers.pop("Accept", "application/json")
+
     # Construct URL
     _url = "/inma/collections/{collectionId}/ingestions/{ingestionId}"
     path_format_arguments = {
@@ -63,7 +66,10 @@ def build_ingestion_delete_request(collection_id: str, ingestion_id: str, **kwar
     # Construct parameters
     _params["api-version"] = _SERIALIZER.query("api_version", api_version, "str")
 
-    return HttpRequest(method="DELETE", url=_url, params=_params, **kwargs)
+    # Construct headers
+    _headers["Accept"] = _SERIALIZER.header("accept", accept, "str")
+
+    return HttpRequest(method="DELETE", url=_url, params=_params, headers=_headers, **kwargs)
 
 
 def build_ingestion_cancel_all_operations_request(**kwargs: Any) -> HttpRequest:  # pylint: disable=name-too-long
@@ -515,6 +521,8 @@ def build_stac_create_collection_request(**kwargs: Any) -> HttpRequest:
 
     content_type: Optional[str] = kwargs.pop("content_type", _headers.pop("Content-Type", None))
     api_version: str = kwargs.pop("api_version", _params.pop("api-version", "2026-04-15"))
+    accept = _headers.pop("Accept", "application/json")
+
     # Construct URL
     _url = "/stac/collections"
 
@@ -522,6 +530,7 @@ def build_stac_create_collection_request(**kwargs: Any) -> HttpRequest:
     _params["api-version"] = _SERIALIZER.query("api_version", api_version, "str")
 
     # Construct headers
+    _headers["Accept"] = _SERIALIZER.header("accept", accept, "str")
     if content_type is not None:
         _headers["Content-Type"] = _SERIALIZER.header("content_type", content_type, "str")
 
@@ -534,6 +543,8 @@ def build_stac_create_item_request(collection_id: str, **kwargs: Any) -> HttpReq
 
     content_type: Optional[str] = kwargs.pop("content_type", _headers.pop("Content-Type", None))
     api_version: str = kwargs.pop("api_version", _params.pop("api-version", "2026-04-15"))
+    accept = _headers.pop("Accept", "application/json")
+
     # Construct URL
     _url = "/stac/collections/{collectionId}/items"
     path_format_arguments = {
@@ -546,6 +557,7 @@ def build_stac_create_item_request(collection_id: str, **kwargs: Any) -> HttpReq
     _params["api-version"] = _SERIALIZER.query("api_version", api_version, "str")
 
     # Construct headers
+    _headers["Accept"] = _SERIALIZER.header("accept", accept, "str")
     if content_type is not None:
         _headers["Content-Type"] = _SERIALIZER.header("content_type", content_type, "str")
 
@@ -553,9 +565,12 @@ def build_stac_create_item_request(collection_id: str, **kwargs: Any) -> HttpReq
 
 
 def build_stac_delete_collection_request(collection_id: str, **kwargs: Any) -> HttpRequest:
+    _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
     api_version: str = kwargs.pop("api_version", _params.pop("api-version", "2026-04-15"))
+    accept = _headers.pop("Accept", "application/json")
+
     # Construct URL
     _url = "/stac/collections/{collectionId}"
     path_format_arguments = {
@@ -567,34 +582,19 @@ def build_stac_delete_collection_request(collection_id: str, **kwargs: Any) -> H
     # Construct parameters
     _params["api-version"] = _SERIALIZER.query("api_version", api_version, "str")
 
-    return HttpRequest(method="DELETE", url=_url, params=_params, **kwargs)
+    # Construct headers
+    _headers["Accept"] = _SERIALIZER.header("accept", accept, "str")
+
+    return HttpRequest(method="DELETE", url=_url, params=_params, headers=_headers, **kwargs)
 
 
 def build_stac_delete_item_request(collection_id: str, item_id: str, **kwargs: Any) -> HttpRequest:
-    _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
-
-    api_version: str = kwargs.pop("api_version", _params.pop("api-version", "2026-04-15"))
-    # Construct URL
-    _url = "/stac/collections/{collectionId}/items/{itemId}"
-    path_format_arguments = {
-        "collectionId": _SERIALIZER.url("collection_id", collection_id, "str"),
-        "itemId": _SERIALIZER.url("item_id", item_id, "str"),
-    }
-
-    _url: str = _url.format(**path_format_arguments)  # type: ignore
-
-    # Construct parameters
-    _params["api-version"] = _SERIALIZER.query("api_version", api_version, "str")
-
-    return HttpRequest(method="DELETE", url=_url, params=_params, **kwargs)
-
-
-def build_stac_replace_item_request(collection_id: str, item_id: str, **kwargs: Any) -> HttpRequest:
     _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
     _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
 
-    content_type: Optional[str] = kwargs.pop("content_type", _headers.pop("Content-Type", None))
     api_version: str = kwargs.pop("api_version", _params.pop("api-version", "2026-04-15"))
+    accept = _headers.pop("Accept", "application/json")
+
     # Construct URL
     _url = "/stac/collections/{collectionId}/items/{itemId}"
     path_format_arguments = {
@@ -608,6 +608,33 @@ def build_stac_replace_item_request(collection_id: str, item_id: str, **kwargs: 
     _params["api-version"] = _SERIALIZER.query("api_version", api_version, "str")
 
     # Construct headers
+    _headers["Accept"] = _SERIALIZER.header("accept", accept, "str")
+
+    return HttpRequest(method="DELETE", url=_url, params=_params, headers=_headers, **kwargs)
+
+
+def build_stac_replace_item_request(collection_id: str, item_id: str, **kwargs: Any) -> HttpRequest:
+    _headers = case_insensitive_dict(kwargs.pop("headers", {}) or {})
+    _params = case_insensitive_dict(kwargs.pop("params", {}) or {})
+
+    content_type: Optional[str] = kwargs.pop("content_type", _headers.pop("Content-Type", None))
+    api_version: str = kwargs.pop("api_version", _params.pop("api-version", "2026-04-15"))
+    accept = _headers.pop("Accept", "application/json")
+
+    # Construct URL
+    _url = "/stac/collections/{collectionId}/items/{itemId}"
+    path_format_arguments = {
+        "collectionId": _SERIALIZER.url("collection_id", collection_id, "str"),
+        "itemId": _SERIALIZER.url("item_id", item_id, "str"),
+    }
+
+    _url: str = _url.format(**path_format_arguments)  # type: ignore
+
+    # Construct parameters
+    _params["api-version"] = _SERIALIZER.query("api_version", api_version, "str")
+
+    # Construct headers
+    _headers["Accept"] = _SERIALIZER.header("accept", accept, "str")
     if content_type is not None:
         _headers["Content-Type"] = _SERIALIZER.header("content_type", content_type, "str")
 
@@ -620,6 +647,8 @@ def build_stac_update_item_request(collection_id: str, item_id: str, **kwargs: A
 
     content_type: Optional[str] = kwargs.pop("content_type", _headers.pop("content-type", None))
     api_version: str = kwargs.pop("api_version", _params.pop("api-version", "2026-04-15"))
+    accept = _headers.pop("Accept", "application/json")
+
     # Construct URL
     _url = "/stac/collections/{collectionId}/items/{itemId}"
     path_format_arguments = {
@@ -635,6 +664,7 @@ def build_stac_update_item_request(collection_id: str, item_id: str, **kwargs: A
     # Construct headers
     if content_type is not None:
         _headers["content-type"] = _SERIALIZER.header("content_type", content_type, "str")
+    _headers["Accept"] = _SERIALIZER.header("accept", accept, "str")
 
     return HttpRequest(method="PATCH", url=_url, params=_params, headers=_headers, **kwargs)
 
@@ -29875,13 +29905,16 @@ class DataOperations:  # pylint: disable=too-many-public-methods
             )
             raise HttpResponseError(response=response, model=error)
 
+        response_headers = {}
+        response_headers["content-type"] = self._deserialize("str", response.headers.get("content-type"))
+
         if _stream:
             deserialized = response.iter_bytes() if _decompress else response.iter_raw()
         else:
             deserialized = _deserialize(List[List[List[int]]], response.json())
 
         if cls:
-            return cls(pipeline_response, deserialized, {})  # type: ignore
+            return cls(pipeline_response, deserialized, response_headers)  # type: ignore
 
         return deserialized  # type: ignore
 

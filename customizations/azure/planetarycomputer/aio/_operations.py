@@ -10,6 +10,12 @@ from .._generated.aio.operations import DataOperations as _GeneratedDataOperatio
 from .._generated.aio.operations import IngestionOperations as _GeneratedIngestionOperations
 from .._generated.aio.operations import SasOperations as _GeneratedSasOperations
 from .._generated.aio.operations import StacOperations as _GeneratedStacOperations
+from .._typed_results import (
+    AssetStatisticsResponse,
+    TilerInfoMapResponse,
+    TilerStacItemStatistics,
+    async_typed_result,
+)
 
 __all__ = ["DataOperations", "IngestionOperations", "SasOperations", "StacOperations"]
 
@@ -26,6 +32,15 @@ class DataOperations(_GeneratedDataOperations):
 
     Reached as ``async_client.data``; do not instantiate directly.
     """
+
+    # Statistics and info maps come back typed: result["b1"].mean, result["image"]["b1"].percentile98.
+    get_item_statistics = async_typed_result(TilerStacItemStatistics)(
+        _GeneratedDataOperations.get_item_statistics
+    )
+    get_item_asset_statistics = async_typed_result(AssetStatisticsResponse)(
+        _GeneratedDataOperations.get_item_asset_statistics
+    )
+    get_item_info = async_typed_result(TilerInfoMapResponse)(_GeneratedDataOperations.get_item_info)
 
 
 class IngestionOperations(_GeneratedIngestionOperations):

@@ -1,0 +1,103 @@
+"""The public client: endpoint rules, credential scope, api-version, and where the token goes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from _capture import CapturingTransport, FakeAsyncTokenCredential, FakeTokenCredential
+from azure.core.rest import HttpRequest
+from azure.planetarycomputer import DEFAULT_SCOPE, PlanetaryComputerProClient
+from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
+
+
+def make_client(endpoint: str = "https://cat.geocatalog.spatio.azure.com", **kwargs: Any) -> tuple[
+    PlanetaryComputerProClient, CapturingTransport, FakeTokenCredential
+]:
+    transport = CapturingTransport()
+    credential = FakeTokenCredential("secret-token")
+    client = PlanetaryComputerProClient(endpoint, credential, transport=transport, **kwargs)
+    return client, transport, credential
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://cat.geocatalog.spatio.azure.com",
+        "ftp://cat",
+        "cat.geocatalog.spatio.azure.com",
+        "https://",
+        "",
+        "https://cat.geocatalog.spatio.azure.com?x=1",
+    ],
+)
+def test_unusable_endpoints_are_refused(endpoint: str) -> None:
+    with pytest.raises(ValueError, match="endpoint"):
+        PlanetaryComputerProClient(endpoint, FakeTokenCredential())
+
+
+def test_endpoint_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="endpoint"):
+        PlanetaryComputerProClient(None, FakeTokenCredential())  # type: ignore[arg-type]
+
+
+def test_credential_is_required() -> None:
+    with pytest.raises(ValueError, match="credential"):
+        PlanetaryComputerProClient("https://cat.geocatalog.spatio.azure.com", None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:8811", "http://localhost:9000/", "http://[::1]:8080"])
+def test_plain_http_is_allowed_for_loopback_and_carries_the_token(endpoint: str) -> None:
+    client, transport, _ = make_client(endpoint)
+    client.stac.get_conformance_classes()
+    (request,) = transport.requests
+    assert request.url.startswith(endpoint.rstrip("/") + "/stac/conformance?")
+    assert request.headers["Authorization"] == "Bearer secret-token"
+
+
+def test_requests_carry_api_version_scope_and_token() -> None:
+    client, transport, credential = make_client()
+    client.stac.get_landing_page()
+    (request,) = transport.requests
+    assert request.url == "https://cat.geocatalog.spatio.azure.com/stac?api-version=2026-04-15"
+    assert request.headers["Authorization"] == "Bearer secret-token"
+    assert credential.requested_scopes == [(DEFAULT_SCOPE,)]
+    assert DEFAULT_SCOPE == "https://geocatalog.spatio.azure.com/.default"
+
+
+def test_api_version_and_scopes_can_be_overridden() -> None:
+    client, transport, credential = make_client(api_version="2099-01-01", credential_scopes=["api://custom/.default"])
+    client.stac.get_landing_page()
+    assert transport.requests[0].url.endswith("/stac?api-version=2099-01-01")
+    assert credential.requested_scopes == [("api://custom/.default",)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://account.blob.core.windows.net/container/a.tif?sv=1",
+        "https://cat.geocatalog.spatio.azure.com.evil.example/stac",
+        "http://cat.geocatalog.spatio.azure.com/stac",
+        "https://cat.geocatalog.spatio.azure.com:8443/stac",
+    ],
+)
+def test_token_is_never_sent_to_other_hosts(url: str) -> None:
+    client, transport, credential = make_client()
+    client.send_request(HttpRequest("GET", url, headers={"Authorization": "Bearer smuggled"}))
+    (request,) = transport.requests
+    assert "Authorization" not in request.headers
+    assert credential.requested_scopes == []
+
+
+def test_shared_access_signature_is_the_sas_group() -> None:
+    client, _, _ = make_client()
+    assert client.shared_access_signature is client.sas
+    assert hasattr(client.sas, "get_token")
+
+
+async def test_async_client_has_the_same_rules() -> None:
+    with pytest.raises(ValueError, match="endpoint"):
+        AsyncPlanetaryComputerProClient("http://remote.example", FakeAsyncTokenCredential())
+    client = AsyncPlanetaryComputerProClient("http://127.0.0.1:1", FakeAsyncTokenCredential())
+    assert client.shared_access_signature is client.sas
+    await client.close()

@@ -10,6 +10,7 @@ from ._auth import GeoCatalogBearerTokenPolicy
 from ._endpoint import validate_endpoint
 from ._generated import PlanetaryComputerProClient as _GeneratedClient
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
+from ._retry import GeoCatalogRetryPolicy
 
 __all__ = ["DEFAULT_SCOPE", "PlanetaryComputerProClient"]
 
@@ -31,7 +32,8 @@ class PlanetaryComputerProClient(_GeneratedClient):
     :keyword int polling_interval: Seconds between polls of long-running operations (default 30,
         or what the service's Retry-After says).
 
-    Any other keyword (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``,
+    Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
+    GETs. Any other keyword (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``,
     ``logging_enable``...) configures the azure-core pipeline.
 
     :ivar stac: STAC catalog operations.
@@ -57,6 +59,7 @@ class PlanetaryComputerProClient(_GeneratedClient):
         kwargs.setdefault(
             "authentication_policy", GeoCatalogBearerTokenPolicy(credential, endpoint, *scopes, **kwargs)
         )
+        kwargs.setdefault("retry_policy", GeoCatalogRetryPolicy(**kwargs))
         super().__init__(endpoint, credential, **kwargs)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)

@@ -32,7 +32,7 @@ class _ReadOnlyPostRetry:
         request = response.http_request
         if is_read_only_post(request.method, request.url):
             return bool(settings["total"]) and response.http_response.status_code in _TRANSIENT_STATUS_CODES
-        return super().is_retry(settings, response)  # type: ignore[misc, no-any-return]
+        return super().is_retry(settings, response)  # type: ignore[misc]
 
 
 class GeoCatalogRetryPolicy(_ReadOnlyPostRetry, RetryPolicy):

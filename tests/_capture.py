@@ -467,7 +467,7 @@ def shared_path(*parts: str) -> Path:
 # --------------------------------------------------------------------------------------------------
 
 TypeNode = tuple[str, tuple[Any, ...]]
-_TOKEN = re.compile(r"\s*([A-Za-z_][\w.]*|\[|\]|,|\.\.\.)")
+_TOKEN = re.compile(r"\s*([A-Za-z_][\w.]*|\[|\]|,|\||\.\.\.)")
 _ALIASES = {"List": "list", "Dict": "dict", "Tuple": "tuple", "Set": "set", "NoneType": "None"}
 
 
@@ -498,6 +498,15 @@ def _parse(text: str) -> TypeNode:
     position = 0
 
     def node() -> TypeNode:
+        # PEP 604 unions (X | Y) as written in annotations under `from __future__ import annotations`.
+        nonlocal position
+        members = [primary()]
+        while position < len(tokens) and tokens[position] == "|":
+            position += 1
+            members.append(primary())
+        return members[0] if len(members) == 1 else ("Union", tuple(members))
+
+    def primary() -> TypeNode:
         nonlocal position
         name = tokens[position]
         position += 1

@@ -6,8 +6,25 @@
 """
 
 from ._client import DEFAULT_SCOPE, PlanetaryComputerProClient
+from ._ingestion_runs import IngestionRunError, IngestionRunProgress, IngestionRunTimeoutError
+from ._lro import OperationFailedError
+from ._tile_grid import Tile
+from ._tiles import TileDownloadError, TileDownloadResult, TileFailure, TileProgress
 from ._version import VERSION
 
 __version__ = VERSION
 
-__all__ = ["DEFAULT_SCOPE", "PlanetaryComputerProClient", "__version__"]
+__all__ = [
+    "DEFAULT_SCOPE",
+    "IngestionRunError",
+    "IngestionRunProgress",
+    "IngestionRunTimeoutError",
+    "OperationFailedError",
+    "PlanetaryComputerProClient",
+    "Tile",
+    "TileDownloadError",
+    "TileDownloadResult",
+    "TileFailure",
+    "TileProgress",
+    "__version__",
+]

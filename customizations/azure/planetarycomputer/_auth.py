@@ -3,34 +3,33 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from azure.core.credentials import TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import AsyncBearerTokenCredentialPolicy, BearerTokenCredentialPolicy
 
-from ._endpoint import is_loopback_host
+from ._endpoint import is_loopback_host, request_origin
 
 __all__ = ["AsyncGeoCatalogBearerTokenPolicy", "GeoCatalogBearerTokenPolicy"]
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
 
 class _EndpointScope:
     """Decides per request whether it goes to the GeoCatalog endpoint the client was built for."""
 
     def __init__(self, endpoint: str) -> None:
-        self._origin = _origin(endpoint)
-        scheme, host, _ = self._origin
+        origin = request_origin(endpoint)
+        if origin is None:
+            raise ValueError(f"endpoint {endpoint!r} is not a valid http(s) URL")
+        self._origin = origin
+        scheme, host, _ = origin
         # The bearer policy refuses plain http; a loopback stand-in is the one place it is allowed.
         self._allow_http = scheme == "http" and is_loopback_host(host)
 
     def authorizes(self, request: PipelineRequest[Any]) -> bool:
-        if _origin(request.http_request.url) != self._origin:
+        # Compared with default ports filled in; a URL that HTTP libraries could read as another
+        # host (a backslash or whitespace in it, user@host...) has no origin and never matches.
+        if request_origin(request.http_request.url) != self._origin:
             # Storage hosts, redirects and anything else never see the token.
             request.http_request.headers.pop("Authorization", None)
             return False

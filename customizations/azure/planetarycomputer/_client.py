@@ -3,18 +3,95 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from azure.core.credentials import TokenCredential
+from azure.core.exceptions import DecodeError
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 from ._auth import GeoCatalogBearerTokenPolicy
-from ._endpoint import validate_endpoint
+from ._endpoint import dot_segment, request_origin, validate_endpoint
 from ._generated import PlanetaryComputerProClient as _GeneratedClient
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
+from ._redaction import RedactingNetworkTraceLoggingPolicy
 from ._retry import GeoCatalogRetryPolicy
 
-__all__ = ["DEFAULT_SCOPE", "PlanetaryComputerProClient"]
+__all__ = [
+    "DEFAULT_SCOPE",
+    "JsonDecodeGuardPolicy",
+    "PlanetaryComputerProClient",
+    "RequestPathGuardPolicy",
+    "secure_pipeline_kwargs",
+]
 
 DEFAULT_SCOPE = "https://geocatalog.spatio.azure.com/.default"
+
+
+class RequestPathGuardPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Refuses, before sending, a request to the endpoint whose path has a ``.`` or ``..`` segment.
+
+    Ids become path segments (``/stac/collections/{collection_id}/items/{item_id}``) and HTTP
+    libraries remove dot segments before sending: ``begin_delete_item("c", "..")`` would become
+    ``DELETE /stac/collections/c/``, i.e. another resource than the one named.
+    """
+
+    def __init__(self, endpoint: str) -> None:
+        self._origin = request_origin(endpoint)
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        url = request.http_request.url
+        segment = dot_segment(url) if request_origin(url) == self._origin else None
+        if segment is not None:
+            raise ValueError(
+                f"an id (collection_id, item_id...) must not be '.' or '..': the path segment {segment!r} "
+                "would be removed by URL normalization and the request would reach another resource"
+            )
+
+
+class JsonDecodeGuardPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Makes ``response.json()`` raise :class:`~azure.core.exceptions.DecodeError` for a non-JSON body.
+
+    The operations parse a 200 with ``response.json()``; an empty body or a proxy's HTML page would
+    otherwise escape as a bare ``json.JSONDecodeError``. ``DecodeError`` is an ``HttpResponseError``:
+    it carries the response (status, headers, body) like any other service error.
+    """
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        http_response = response.http_response
+        parse = http_response.json
+
+        def json() -> Any:
+            try:
+                return parse()
+            except ValueError as error:  # json.JSONDecodeError, or UnicodeDecodeError from the text
+                http_request = http_response.request
+                target = f"{http_request.method} {urlsplit(http_request.url).path}"
+                raise DecodeError(
+                    message=(
+                        f"the response to {target} is not JSON "
+                        f"(status {http_response.status_code}, Content-Type "
+                        f"{http_response.headers.get('Content-Type')!r}): {error}"
+                    ),
+                    response=http_response,
+                    error=error,
+                ) from error
+
+        setattr(http_response, "json", json)  # noqa: B010 -- an instance attribute over the method
+
+
+def secure_pipeline_kwargs(endpoint: str, kwargs: dict[str, Any]) -> None:
+    """Install, unless the caller configured them, the policies that keep secrets in and ids exact.
+
+    The network trace (``logging_enable=True``) redacts SAS signatures and credential headers,
+    requests whose path an id with dot segments would redirect are refused before sending, and a
+    response body that is not JSON raises DecodeError when an operation parses it.
+    """
+    kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**kwargs))
+    per_call = kwargs.get("per_call_policies") or []
+    if not isinstance(per_call, (list, tuple)):
+        per_call = [per_call]
+    kwargs["per_call_policies"] = [RequestPathGuardPolicy(endpoint), JsonDecodeGuardPolicy(), *per_call]
 
 
 class PlanetaryComputerProClient(_GeneratedClient):
@@ -33,8 +110,11 @@ class PlanetaryComputerProClient(_GeneratedClient):
         or what the service's Retry-After says).
 
     Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
-    GETs. Any other keyword (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``,
-    ``logging_enable``...) configures the azure-core pipeline.
+    GETs. With ``logging_enable=True`` the network trace is logged with SAS signatures and the
+    bearer token redacted. An id of ``"."`` or ``".."`` raises ValueError before anything is sent
+    (URL normalization would otherwise address another resource). Any other keyword
+    (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``, ``logging_enable``...)
+    configures the azure-core pipeline.
 
     :ivar stac: STAC catalog operations.
     :vartype stac: ~azure.planetarycomputer.operations.StacOperations
@@ -60,6 +140,7 @@ class PlanetaryComputerProClient(_GeneratedClient):
             "authentication_policy", GeoCatalogBearerTokenPolicy(credential, endpoint, *scopes, **kwargs)
         )
         kwargs.setdefault("retry_policy", GeoCatalogRetryPolicy(**kwargs))
+        secure_pipeline_kwargs(endpoint, kwargs)
         super().__init__(endpoint, credential, **kwargs)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from ._generated._utils.model_base import (
     Model,
@@ -41,11 +41,11 @@ __all__ = ["LazyJSON", "lazy_model"]
 _M = TypeVar("_M", bound=Model)
 
 _Converter = Callable[[Any], Any]
-_converters_by_model: dict[type, dict[str, _Converter]] = {}
-_discriminator_by_model: dict[type, Optional[str]] = {}
+_converters_by_model: dict[type[Model], dict[str, _Converter]] = {}
+_discriminator_by_model: dict[type[Model], str | None] = {}
 
 
-class LazyJSON(dict):  # type: ignore[type-arg]
+class LazyJSON(dict[str, Any]):
     """The ``_data`` of a lazily built model: parsed JSON whose model-valued fields are typed on read.
 
     ``get`` (what the generated field descriptors use) returns the typed value of a model-valued
@@ -55,7 +55,7 @@ class LazyJSON(dict):  # type: ignore[type-arg]
 
     __slots__ = ("_model", "_typed")
 
-    _model: type
+    _model: type[Model]
     _typed: dict[str, Any]
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -107,7 +107,7 @@ def _concrete_class(model: type[_M], data: Mapping[str, Any]) -> type[_M]:
         cls = subclass
 
 
-def _discriminator(model: type) -> Optional[str]:
+def _discriminator(model: type[Model]) -> str | None:
     """Rest name of the discriminator ``model`` itself declares, if any (cached per class)."""
     try:
         return _discriminator_by_model[model]
@@ -120,7 +120,7 @@ def _discriminator(model: type) -> Optional[str]:
     return name
 
 
-def _converters(model: type) -> dict[str, _Converter]:
+def _converters(model: type[Model]) -> dict[str, _Converter]:
     """Rest name -> converter, for each field of ``model`` that holds models (cached per class)."""
     try:
         return _converters_by_model[model]
@@ -129,7 +129,7 @@ def _converters(model: type) -> dict[str, _Converter]:
     # The generated Model works out its field table (types, rest names) when first instantiated.
     model.__new__(model)
     table: dict[str, _Converter] = {}
-    for field in model._attr_to_rest_field.values():
+    for field in getattr(model, "_attr_to_rest_field").values():  # noqa: B009 - set at run time
         if field._is_model:
             table[field._rest_name] = _converter_for(field._type)
     _converters_by_model[model] = table
@@ -153,7 +153,7 @@ def _converter_for(deserializer: Any) -> _Converter:
     return functools.partial(_deserialize, deserializer)
 
 
-def _shape(deserializer: Any) -> Optional[tuple[str, type]]:
+def _shape(deserializer: Any) -> tuple[str, type] | None:
     while isinstance(deserializer, functools.partial) and deserializer.func is _deserialize_with_optional:
         deserializer = deserializer.args[0]
     if not isinstance(deserializer, functools.partial):
@@ -182,5 +182,7 @@ def _lazy_list(model: type[_M], value: Any) -> Any:
 
 def _lazy_map(model: type[_M], value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: lazy_model(model, entry) if type(entry) is dict else entry for key, entry in value.items()}
+        return {
+            key: lazy_model(model, entry) if type(entry) is dict else entry for key, entry in value.items()
+        }
     return value

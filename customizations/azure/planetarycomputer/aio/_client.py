@@ -7,11 +7,12 @@ from typing import Any
 from azure.core.credentials_async import AsyncTokenCredential
 
 from .._auth import AsyncGeoCatalogBearerTokenPolicy
-from .._client import DEFAULT_SCOPE
+from .._client import DEFAULT_SCOPE, secure_pipeline_kwargs
 from .._endpoint import validate_endpoint
 from .._generated.aio import PlanetaryComputerProClient as _GeneratedClient
 from .._retry import AsyncGeoCatalogRetryPolicy
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
+from ._transport import EncodedUrlAioHttpTransport
 
 __all__ = ["PlanetaryComputerProClient"]
 
@@ -32,8 +33,11 @@ class PlanetaryComputerProClient(_GeneratedClient):
         or what the service's Retry-After says).
 
     Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
-    GETs. Any other keyword (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``,
-    ``logging_enable``...) configures the azure-core pipeline.
+    GETs. With ``logging_enable=True`` the network trace is logged with SAS signatures and the
+    bearer token redacted. An id of ``"."`` or ``".."`` raises ValueError before anything is sent
+    (URL normalization would otherwise address another resource). Any other keyword
+    (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``, ``logging_enable``...)
+    configures the azure-core pipeline.
 
     :ivar stac: STAC catalog operations.
     :vartype stac: ~azure.planetarycomputer.aio.operations.StacOperations
@@ -59,6 +63,9 @@ class PlanetaryComputerProClient(_GeneratedClient):
             "authentication_policy", AsyncGeoCatalogBearerTokenPolicy(credential, endpoint, *scopes, **kwargs)
         )
         kwargs.setdefault("retry_policy", AsyncGeoCatalogRetryPolicy(**kwargs))
+        if "transport" not in kwargs:
+            kwargs["transport"] = EncodedUrlAioHttpTransport(**kwargs)
+        secure_pipeline_kwargs(endpoint, kwargs)
         super().__init__(endpoint, credential, **kwargs)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)

@@ -1,0 +1,75 @@
+"""Tile coordinates checked before a request is sent.
+
+The generated tile operations take z/x/y as floats (the contract's types) and format whatever
+they get into the path: ``nan``, ``-1.0`` or ``2.5`` would reach the tiler as a tile address.
+These wrappers refuse anything but non-negative whole numbers, naming the argument.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ._generated.aio.operations import DataOperations as _AsyncData
+from ._generated.operations import DataOperations as _Data
+
+__all__ = ["AsyncTileCoordinateChecks", "TileCoordinateChecks", "check_tile_coordinate"]
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+# Every tiler operation whose path addresses one tile by z/x/y.
+TILE_OPERATIONS = tuple(
+    name
+    for name in sorted(vars(_Data))
+    if not name.startswith("_") and {"z", "x", "y"} <= set(inspect.signature(getattr(_Data, name)).parameters)
+)
+
+
+def check_tile_coordinate(name: str, value: object) -> None:
+    """Raise unless ``value`` is a non-negative whole number (int, or a float such as 14.0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
+
+
+def _checked(method: _Method) -> _Method:
+    signature = inspect.signature(method)
+
+    def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        bound = signature.bind_partial(*args, **kwargs).arguments
+        for name in ("z", "x", "y"):
+            if name in bound:
+                check_tile_coordinate(name, bound[name])
+
+    if inspect.iscoroutinefunction(method):
+
+        @functools.wraps(method)
+        async def checked_async(*args: Any, **kwargs: Any) -> Any:
+            check(args, kwargs)
+            return await method(*args, **kwargs)
+
+        return checked_async  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        check(args, kwargs)
+        return method(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+class TileCoordinateChecks(_Data):
+    """The generated tile operations, refusing invalid z/x/y before any request."""
+
+
+class AsyncTileCoordinateChecks(_AsyncData):
+    """Async twin of :class:`TileCoordinateChecks`."""
+
+
+for _name in TILE_OPERATIONS:
+    setattr(TileCoordinateChecks, _name, _checked(getattr(_Data, _name)))
+    setattr(AsyncTileCoordinateChecks, _name, _checked(getattr(_AsyncData, _name)))

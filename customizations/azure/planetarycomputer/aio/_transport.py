@@ -1,0 +1,60 @@
+"""An aiohttp transport that sends URLs exactly as the client encoded them.
+
+aiohttp parses a string URL with yarl, which re-normalizes percent-encoding: ``%3A`` in a path
+becomes ``:`` and ``%2C`` in a query becomes ``,``. The second changes meaning: a comma-joined
+array whose elements contain commas (``asset_bidx=image%7C1%2C2``) would reach the service as
+more elements than were sent. Handing aiohttp a ``yarl.URL(..., encoded=True)`` keeps the bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from azure.core.pipeline.transport import AioHttpTransport
+from yarl import URL
+
+__all__ = ["EncodedUrlAioHttpTransport"]
+
+
+class _EncodedUrlSession:
+    """Wraps an ``aiohttp.ClientSession``, made on first use inside the running event loop."""
+
+    def __init__(self, **session_kwargs: Any) -> None:
+        self._session_kwargs = session_kwargs
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def auto_decompress(self) -> bool:
+        return bool(self._session_kwargs.get("auto_decompress", True))
+
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> Any:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(**self._session_kwargs)
+        if isinstance(url, str):
+            url = URL(url, encoded=True)
+        return self._session.request(method, url, **kwargs)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> _EncodedUrlSession:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+class EncodedUrlAioHttpTransport(AioHttpTransport):
+    """azure-core's aiohttp transport, keeping the client's percent-encoding on the wire."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The same session settings azure-core uses for a session it owns.
+        session = _EncodedUrlSession(
+            trust_env=kwargs.get("use_env_settings", True),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+        )
+        super().__init__(session=session, session_owner=True, **kwargs)

@@ -1,0 +1,1 @@
+"""Contract tests: the public client replays real GeoCatalog traffic recorded in tests/cassettes/."""

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential, shared_path
 from azure.planetarycomputer import PlanetaryComputerProClient
-from azure.planetarycomputer._generated._utils.model_base import Model, SdkJSONEncoder
+from azure.planetarycomputer._generated._utils.model_base import Model, SdkJSONEncoder, _deserialize
 from azure.planetarycomputer._lazy_items import lazy_model
 from azure.planetarycomputer.models import (
     Geometry,
@@ -24,6 +24,7 @@ from azure.planetarycomputer.models import (
     Polygon,
     StacAsset,
     StacItem,
+    StacItemOrStacItemCollection,
     StacItemProperties,
     StacLink,
     StacProvider,
@@ -100,7 +101,7 @@ def test_typed_access_matches_the_eagerly_built_model() -> None:
     items = searched_items(FEATURES)
     for feature, item in zip(FEATURES, items):
         eager = StacItem(copy.deepcopy(feature))
-        assert type(item) is StacItem
+        assert isinstance(item, StacItem)
         assert item.id == eager.id
         assert item.collection == eager.collection
         assert item.bounding_box == eager.bounding_box
@@ -137,7 +138,7 @@ def test_the_discriminator_picks_the_geometry_class() -> None:
     feature = copy.deepcopy(FEATURES[0])
     feature["geometry"] = {"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1, 1], [0, 0]]]]}
     item = lazy_model(StacItem, feature)
-    assert type(item.geometry) is MultiPolygon
+    assert isinstance(item.geometry, MultiPolygon)
     assert isinstance(item.geometry, Geometry)
 
 
@@ -166,14 +167,54 @@ def test_items_survive_pickling_before_and_after_reads() -> None:
     touched.geometry, touched.assets  # noqa: B018
     for item in (fresh, touched):
         copy_ = pickle.loads(pickle.dumps(item))
-        assert type(copy_) is StacItem
+        assert isinstance(copy_, StacItem) and type(copy_) is type(item)
         assert copy_ == item
         assert copy_.assets["image"].href == item.assets["image"].href
         assert isinstance(copy_.geometry, Polygon)
 
 
-def test_items_do_not_share_state_with_each_other() -> None:
-    feature = FEATURES[0]
-    first, second = lazy_model(StacItem, feature), lazy_model(StacItem, feature)
-    first.id = "changed"
-    assert second.id == feature["id"]
+def test_an_item_is_a_view_over_its_json_not_a_copy() -> None:
+    feature = copy.deepcopy(FEATURES[0])
+    item = lazy_model(StacItem, feature)
+    assert item._data is feature
+    item.id = "changed"
+    assert feature["id"] == "changed"
+    geometry = item.geometry
+    assert feature["geometry"] is geometry  # typed in place
+    assert geometry._data is not None and dict(geometry) == FEATURES[0]["geometry"]
+
+
+def test_plain_fields_read_like_the_generated_descriptors() -> None:
+    """Plain fields are read straight from the JSON only when that gives what the model would."""
+    feature = copy.deepcopy(FEATURES[0])
+    feature["properties"]["gsd"] = 1  # an int in a float field: the model gives 1.0
+    feature["collection"] = None
+    item, eager = lazy_model(StacItem, feature), StacItem(copy.deepcopy(feature))
+    for read in (
+        lambda i: i.id,
+        lambda i: i.type,
+        lambda i: i.collection,
+        lambda i: i.stac_version,
+        lambda i: i.e_tag,
+        lambda i: i.timestamp,
+        lambda i: i.bounding_box,
+        lambda i: i.properties.gsd,
+        lambda i: i.properties.date_time,
+        lambda i: i.assets["image"].roles,
+        lambda i: i.links[0].rel,
+    ):
+        assert read(item) == read(eager)
+        assert type(read(item)) is type(read(eager))
+    assert type(item.properties.gsd) is float
+
+    item.id = "renamed"
+    assert item.id == item["id"] == "renamed"
+
+
+def test_the_lazy_classes_take_no_part_in_generated_deserialization() -> None:
+    searched_items(FEATURES[:1])[0].geometry  # noqa: B018 - makes LazyStacItem and LazyPolygon exist
+    eager = _deserialize(StacItemOrStacItemCollection, copy.deepcopy(FEATURES[0]))
+    assert type(eager) is StacItem
+    assert type(eager.geometry) is Polygon
+    assert set(StacItemOrStacItemCollection.__mapping__) == {"Feature", "FeatureCollection"}
+    assert "LazyPolygon" not in Geometry.__mapping__

@@ -212,7 +212,7 @@ def test_iterating_yields_every_item_of_every_page_typed() -> None:
     assert ids(items) == [feature["id"] for feature in features]
     assert len(transport.requests) == 5
     item = items[0]
-    assert type(item) is StacItem
+    assert isinstance(item, StacItem)
     assert isinstance(item.geometry, Polygon) and item.geometry.type == "Polygon"
     assert isinstance(item.properties, StacItemProperties) and item.properties["proj:epsg"] == 26916
     assert isinstance(item.assets["image"], StacAsset)
@@ -748,7 +748,7 @@ async def test_async_iterating_yields_every_item_of_every_page() -> None:
     assert ids(items) == [feature["id"] for feature in features]
     assert len(transport.requests) == 5
     assert transport.requests[1].json() == {"collections": ["naip"], "limit": 5, "token": "next:5"}
-    assert type(items[0]) is StacItem and isinstance(items[0].geometry, Polygon)
+    assert isinstance(items[0], StacItem) and isinstance(items[0].geometry, Polygon)
 
 
 async def test_async_get_links_and_max_items() -> None:

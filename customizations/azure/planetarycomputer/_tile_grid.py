@@ -10,6 +10,7 @@ geometry rather than a bounding box (``[geometry]``); both are imported on first
 from __future__ import annotations
 
 import importlib
+import math
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -108,13 +109,19 @@ def normalize_area(bbox: Sequence[float] | None, intersects: Mapping[str, Any] |
         return Area((west, south, east, north), None)
     assert intersects is not None
     geometry = normalize_intersects(intersects)
+    # shapely's ways to reject input, including GEOS's own errors (a one-point LineString).
+    shapely_error = _shapely("shapely.errors").ShapelyError
+    rejections = (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely_error)
     try:
         shape = _shapely("shapely.geometry").shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError) as error:  # shapely's ways to reject input
-        raise ValueError(f"intersects is not a valid GeoJSON geometry: {error}") from error
-    if shape.is_empty:
+        empty = shape.is_empty
+    except rejections as error:
+        raise ValueError(f"intersects is not a valid GeoJSON geometry: {error!r}") from error
+    if empty:
         raise ValueError("intersects must not be an empty geometry")
     west, south, east, north = (float(value) for value in shape.bounds)
+    if not all(math.isfinite(value) for value in (west, south, east, north)):
+        raise ValueError("intersects must have finite coordinates")
     return Area((west, south, east, north), shape)
 
 

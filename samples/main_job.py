@@ -65,10 +65,11 @@ def main() -> None:
     for page in pager.by_page():
         pages += 1
         items.extend(page)
-    print(f"2. search: {len(items)} items of {collection.id} in {pages} pages", f"(matched: {pager.matched})")
+    matched = pager.matched()
+    print(f"2. search: {len(items)} items of {collection.id} in {pages} pages (matched: {matched})")
     item = items[0]
-    west, south, east, north = item.bbox
-    print(f"   first item {item.id}, bbox {[round(v, 4) for v in item.bbox]}")
+    west, south, east, north = item.bounding_box
+    print(f"   first item {item.id}, bbox {[round(v, 4) for v in item.bounding_box]}")
 
     asset = next(iter(item.assets))
     tiles_dir = out / "tiles"
@@ -86,10 +87,14 @@ def main() -> None:
     for band, stats in statistics.items():
         print(f"   {band}: min {stats.minimum} max {stats.maximum} mean {stats.mean:.2f}")
 
-    signed = client.sas.sign(item)
-    href = signed.assets[asset].href
-    print(f"5. signed {asset} href: {href.split('?')[0]}?... (signature redacted)")
-    path = client.sas.download_asset(signed.assets[asset], out / f"{item.id}-{asset}.tif")
+    # sign() adds the cached container token to hrefs on the GeoCatalog's managed blob storage;
+    # get_url() asks the service to sign any one href (the local stand-in serves its own storage).
+    signed_item = client.sas.sign(item)
+    managed = sum("sig=" in a.href for a in signed_item.assets.values())
+    href = client.sas.get_url(href=item.assets[asset].href).href
+    print(f"5. sign(item): {managed} of {len(item.assets)} asset hrefs on managed storage signed; "
+          f"get_url signed {href.split('?')[0]}?... (signature not shown)")  # fmt: skip
+    path = client.sas.download_asset(href, out / f"{item.id}-{asset}.tif")
     print(f"   downloaded {path.stat().st_size} bytes to {path.resolve()}")
 
 

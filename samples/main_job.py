@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer._endpoint import is_loopback_host
+from azure.planetarycomputer.models import StacItem
 
 DEFAULT_ENDPOINT = os.environ.get("GEOCATALOG_ENDPOINT", "http://127.0.0.1:8811")
 
@@ -61,7 +62,7 @@ def main() -> None:
 
     pager = client.stac.search_items_paged(collections=collection.id, limit=50, max_items=200)
     pages = 0
-    items = []
+    items: list[StacItem] = []
     for page in pager.by_page():
         pages += 1
         items.extend(page)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Callable, cast
 
 from azure.core.paging import ItemPaged, PageIterator
@@ -10,7 +10,14 @@ from azure.core.rest import HttpRequest, HttpResponse
 
 from ._generated.models import StacAssetUrlSigningMode, StacItem, StacItemCollection, StacSearchParameters
 from ._generated.operations import StacOperations as _GeneratedStacOperations
-from ._search_paging import SEARCH_RETRY_METHODS, FetchedPage, PageRequest, SearchPager, prepare_search
+from ._search_paging import (
+    SEARCH_RETRY_METHODS,
+    FetchedPage,
+    PageRequest,
+    SearchPager,
+    hand_out,
+    prepare_search,
+)
 from ._search_params import DatetimeLike, GeoInterface
 
 __all__ = ["SearchItemsPaged", "StacSearchOperations"]
@@ -44,8 +51,9 @@ class SearchItemsPaged(ItemPaged[StacItem]):
             return FetchedPage(request, yielded, {})
         return self._fetch(request, yielded)
 
-    def _extract_data(self, fetched: FetchedPage) -> tuple[str | None, list[StacItem]]:
-        return self._pager.page(fetched)
+    def _extract_data(self, fetched: FetchedPage) -> tuple[str | None, Iterator[StacItem]]:
+        token, items = self._pager.page(fetched)
+        return token, hand_out(items)
 
     def by_page(self, continuation_token: str | None = None) -> PageIterator[StacItem]:
         """The pages of the search, each an iterator of items, from the first or from a token.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, cast
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
@@ -60,6 +60,7 @@ __all__ = [
     "SearchPager",
     "decode_token",
     "encode_token",
+    "hand_out",
     "prepare_search",
 ]
 
@@ -89,9 +90,13 @@ class PageRequest:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass
 class FetchedPage:
-    """One page as received: the request that fetched it, items returned before it, and its JSON."""
+    """One page as received: the request that fetched it, items returned before it, and its JSON.
+
+    :meth:`SearchPager.page` empties ``data`` once it has taken the items out: the paging iterator
+    keeps the last response until the next page arrives, and must not keep the page's JSON alive.
+    """
 
     request: PageRequest
     yielded: int
@@ -255,9 +260,10 @@ class SearchPager:
             for feature in features
         ]
         yielded = fetched.yielded + len(items)
-        if not items or self.exhausted(yielded):
-            return None, items
-        following = self.next_request(fetched.request, fetched.data)
+        following = None
+        if items and not self.exhausted(yielded):
+            following = self.next_request(fetched.request, fetched.data)
+        fetched.data = {}
         if following is None or following == fetched.request:
             return None, items
         return encode_token(following, yielded), items
@@ -288,6 +294,18 @@ class SearchPager:
         else:
             body = dict(link_body)
         return PageRequest("POST", href, body, headers)
+
+
+def hand_out(items: list[StacItem]) -> Iterator[StacItem]:
+    """The items of a page, letting go of each one as it is handed out (the list ends up empty).
+
+    A page iterator is kept until the next page arrives; handing items out this way lets each
+    item, and the JSON under it, be freed as soon as the caller is done with it, while it is still
+    in the CPU cache, instead of a whole page later.
+    """
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def prepare_search(

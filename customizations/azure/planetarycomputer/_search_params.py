@@ -105,7 +105,7 @@ _RFC3339 = re.compile(
 
 def to_json(value: Any) -> Any:
     """``value`` as plain JSON data (models, enums, tuples and datetimes converted)."""
-    return json.loads(json.dumps(value, cls=SdkJSONEncoder))
+    return json.loads(json.dumps(value, cls=SdkJSONEncoder, allow_nan=False))
 
 
 def normalize_ids(name: str, value: str | Iterable[str]) -> list[str]:
@@ -128,7 +128,10 @@ def normalize_ids(name: str, value: str | Iterable[str]) -> list[str]:
 def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must contain numbers only, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
     if not math.isfinite(number):
         raise ValueError(f"{name} must contain finite numbers only, got {value!r}")
     return number
@@ -187,7 +190,12 @@ def normalize_intersects(value: Mapping[str, Any] | GeoInterface) -> dict[str, A
     member = "geometries" if geometry["type"] == "GeometryCollection" else "coordinates"
     if member not in geometry:
         raise ValueError(f"intersects {geometry['type']} has no {member!r}")
-    return dict(to_json(geometry))
+    try:
+        return dict(to_json(geometry))
+    except ValueError as error:  # NaN or infinity: not JSON
+        raise ValueError(f"intersects must contain finite numbers only: {error}") from None
+    except TypeError as error:
+        raise TypeError(f"intersects must contain JSON values only: {error}") from None
 
 
 def normalize_limit(value: int) -> int:
@@ -335,7 +343,10 @@ def _format_instant(moment: _dt.datetime) -> str:
 def _utc(moment: _dt.datetime) -> _dt.datetime:
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         return moment.replace(tzinfo=_dt.timezone.utc)
-    return moment.astimezone(_dt.timezone.utc)
+    try:
+        return moment.astimezone(_dt.timezone.utc)
+    except OverflowError:
+        raise ValueError(f"datetime {moment.isoformat()} is outside the years 1..9999 in UTC") from None
 
 
 def _day_range(day: _dt.date) -> tuple[_dt.datetime, _dt.datetime]:

@@ -1,10 +1,15 @@
 """Models of the GeoCatalog API: STAC collections and items, tiler responses, ingestion, SAS.
 
 Every model is a ``MutableMapping`` over its JSON: attribute access is typed (``item.id``), item
-access gives the wire JSON (``item["id"]``). The tiler's statistics and info maps, keyed by band or
-asset name, give the typed model on item access instead (``stats["b1"].mean``).
+access reads the mapping (``item["id"]``), and serializing a model gives its wire JSON. Reading a
+typed attribute keeps the parsed value in the mapping (a datetime where the JSON had a string).
+The tiler's statistics and info maps, keyed by band or asset name, give the typed model on item
+access (``stats["b1"].mean``).
+
+``StacExtensionSpatialExtent`` here also accepts ``bbox=`` (the STAC name) for ``bounding_box=``.
 """
 
+from . import _aliases
 from ._generated.models import *  # noqa: F403
 from ._generated.models import StacCollectionTemporalExtent, StacExtensionExtent
 from ._generated.models import __all__ as _generated_all
@@ -14,6 +19,9 @@ from ._typed_results import AssetStatisticsResponse as AssetStatisticsResponse
 from ._typed_results import BandStatisticsMap as BandStatisticsMap
 from ._typed_results import TilerInfoMapResponse as TilerInfoMapResponse
 from ._typed_results import TilerStacItemStatistics as TilerStacItemStatistics
+
+# Accepts bbox= as well as bounding_box= (replaces the generated name, so after the imports).
+StacExtensionSpatialExtent = _aliases.StacExtensionSpatialExtent  # type: ignore[misc]
 
 # Names used by the document this library was commissioned from.
 StacExtent = StacExtensionExtent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from typing import IO, Any, Callable, cast
 
 from azure.core.async_paging import AsyncItemPaged, AsyncPageIterator
@@ -11,7 +11,14 @@ from azure.core.rest import AsyncHttpResponse, HttpRequest
 from .._generated.aio.operations import StacOperations as _GeneratedStacOperations
 from .._generated.models import StacAssetUrlSigningMode, StacItem, StacItemCollection, StacSearchParameters
 from .._search import JSON
-from .._search_paging import SEARCH_RETRY_METHODS, FetchedPage, PageRequest, SearchPager, prepare_search
+from .._search_paging import (
+    SEARCH_RETRY_METHODS,
+    FetchedPage,
+    PageRequest,
+    SearchPager,
+    hand_out,
+    prepare_search,
+)
 from .._search_params import DatetimeLike, GeoInterface
 
 __all__ = ["AsyncSearchItemsPaged", "StacSearchOperations"]
@@ -43,8 +50,9 @@ class AsyncSearchItemsPaged(AsyncItemPaged[StacItem]):
             return FetchedPage(request, yielded, {})
         return await self._fetch(request, yielded)
 
-    async def _extract_data(self, fetched: FetchedPage) -> tuple[str | None, list[StacItem]]:
-        return self._pager.page(fetched)
+    async def _extract_data(self, fetched: FetchedPage) -> tuple[str | None, Iterator[StacItem]]:
+        token, items = self._pager.page(fetched)
+        return token, hand_out(items)
 
     def by_page(self, continuation_token: str | None = None) -> AsyncPageIterator[StacItem]:
         """The pages of the search, each an async iterator of items, from the first or from a token.

@@ -20,11 +20,19 @@ __all__ = ["AsyncTileCoordinateChecks", "TileCoordinateChecks", "check_tile_coor
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
-# Every tiler operation whose path addresses one tile by z/x/y.
+
+
+def _parameter_names(method: Callable[..., Any]) -> tuple[str, ...]:
+    code = inspect.unwrap(method).__code__
+    return code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+
+
+# Every tiler operation whose path addresses one tile by z/x/y (read from the code objects: cheaper
+# at import than building signatures).
 TILE_OPERATIONS = tuple(
     name
-    for name in sorted(vars(_Data))
-    if not name.startswith("_") and {"z", "x", "y"} <= set(inspect.signature(getattr(_Data, name)).parameters)
+    for name, member in sorted(vars(_Data).items())
+    if not name.startswith("_") and callable(member) and {"z", "x", "y"} <= set(_parameter_names(member))
 )
 
 
@@ -37,10 +45,10 @@ def check_tile_coordinate(name: str, value: object) -> None:
 
 
 def _checked(method: _Method) -> _Method:
-    signature = inspect.signature(method)
+    signature = functools.cache(lambda: inspect.signature(method))  # built on first call, not at import
 
     def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        bound = signature.bind_partial(*args, **kwargs).arguments
+        bound = signature().bind_partial(*args, **kwargs).arguments
         for name in ("z", "x", "y"):
             if name in bound:
                 check_tile_coordinate(name, bound[name])

@@ -1,0 +1,81 @@
+"""A loopback HTTP proxy that adds a fixed delay to every response: ``latency_proxy.py PORT UPSTREAM MS``.
+
+Stands for a far-away service in front of the local stand-in: each request is forwarded (keep-alive, one
+upstream connection per thread) and its response held back ``MS`` milliseconds before it is sent.
+"""
+
+from __future__ import annotations
+
+import http.client
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "proxy-connection",
+    "upgrade",
+}
+
+
+def make_handler(upstream: str, delay: float) -> type[BaseHTTPRequestHandler]:
+    target = urllib.parse.urlsplit(upstream)
+    local = threading.local()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _connection(self) -> http.client.HTTPConnection:
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
+            return conn
+
+        def _forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            for attempt in range(2):
+                conn = self._connection()
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    response = conn.getresponse()
+                    payload = response.read()
+                    break
+                except (http.client.HTTPException, OSError):
+                    conn.close()
+                    local.conn = None
+                    if attempt:
+                        raise
+            time.sleep(delay)
+            self.send_response(response.status)
+            for key, value in response.getheaders():
+                if key.lower() not in HOP_BY_HOP:
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
+
+    return Handler
+
+
+def main() -> None:
+    port, upstream, delay_ms = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(upstream, delay_ms / 1000))
+    server.daemon_threads = True
+    print(f"listening on http://127.0.0.1:{port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

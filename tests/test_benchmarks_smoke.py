@@ -1,0 +1,82 @@
+"""Smoke run of benchmarks/run.py at tiny sizes: the code paths work; no speed is asserted.
+
+Skipped when the GeoCatalog stand-in is not reachable at GEOCATALOG_ENDPOINT (default
+http://127.0.0.1:8811), unless GEOCATALOG_REQUIRED=1: then an unreachable stand-in fails. Does not need
+the peers venv (benchmarks/.venv-peers): the peers are measured when it exists, skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ENDPOINT = os.environ.get("GEOCATALOG_ENDPOINT", "http://127.0.0.1:8811").rstrip("/")
+RUN_PY = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+
+
+def _reachable() -> bool:
+    request = urllib.request.Request(f"{ENDPOINT}/stac", headers={"Authorization": "Bearer probe"})
+    try:
+        with urllib.request.urlopen(request, timeout=3) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+STANDIN_UP = _reachable()
+if not STANDIN_UP and os.environ.get("GEOCATALOG_REQUIRED") == "1":
+    raise RuntimeError(f"GEOCATALOG_REQUIRED=1 but the GeoCatalog stand-in is not reachable at {ENDPOINT}")
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not STANDIN_UP,
+        reason=f"GeoCatalog stand-in not reachable at {ENDPOINT} (start it with tests/geocatalog/up)",
+    ),
+]
+
+
+def _load_run() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("benchmarks_run", RUN_PY)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("peers", [False, True], ids=["ours-only", "with-peers-if-installed"])
+def test_benchmarks_smoke(peers: bool) -> None:
+    bench = _load_run()
+    report: dict[str, Any] = bench.run(
+        quick=True,
+        reps=1,
+        peers=peers,  # used only if benchmarks/.venv-peers already exists; never created in quick mode
+        search_sizes=[(200, 100)],  # 200 items, 2 pages, of the stand-in's sample collections
+        collections=["naip-atl", "sentinel-mini"],
+        max_tiles=4,
+        stream_mb=4,
+        setup=False,
+        write=False,
+    )
+    kinds = [s["kind"] for s in report["scenarios"]]
+    assert kinds == ["search", "import", "tiles", "stream"]
+    search, imports, tiles, stream = report["scenarios"]
+    for name, med in search["medians"].items():
+        assert med["items"] == 200, name
+        assert med["wall_s"] > 0 and med["cpu_s"] >= 0
+    assert "ours" in imports["medians"] and imports["medians"]["ours"]["import_s"] > 0
+    counts = {name: med["tiles"] for name, med in tiles["medians"].items()}
+    assert counts["ours"] >= 4 and len(set(counts.values())) == 1, counts
+    assert all(med["bytes"] > 0 for med in tiles["medians"].values())
+    assert all(med["bytes"] == 4 << 20 for med in stream["medians"].values())
+    markdown = bench.markdown(report)
+    assert "| ours |" in markdown and "CPUs" in markdown
+    if not peers:
+        assert set(search["medians"]) == {"ours"}

@@ -8,39 +8,17 @@ the peers venv (benchmarks/.venv-peers): the peers are measured when it exists, 
 from __future__ import annotations
 
 import importlib.util
-import os
-import urllib.error
-import urllib.request
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from standin import needs_standin
 
-ENDPOINT = os.environ.get("GEOCATALOG_ENDPOINT", "http://127.0.0.1:8811").rstrip("/")
 RUN_PY = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 
-def _reachable() -> bool:
-    request = urllib.request.Request(f"{ENDPOINT}/stac", headers={"Authorization": "Bearer probe"})
-    try:
-        with urllib.request.urlopen(request, timeout=3) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-STANDIN_UP = _reachable()
-if not STANDIN_UP and os.environ.get("GEOCATALOG_REQUIRED") == "1":
-    raise RuntimeError(f"GEOCATALOG_REQUIRED=1 but the GeoCatalog stand-in is not reachable at {ENDPOINT}")
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not STANDIN_UP,
-        reason=f"GeoCatalog stand-in not reachable at {ENDPOINT} (start it with tests/geocatalog/up)",
-    ),
-]
+pytestmark = needs_standin
 
 
 def _load_run() -> ModuleType:

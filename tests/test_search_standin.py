@@ -6,10 +6,7 @@ token. Skipped when the stand-in is not running (start it with ``tests/geocatalo
 
 from __future__ import annotations
 
-import os
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
@@ -17,24 +14,12 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
 from azure.planetarycomputer.models import Polygon, StacItem
+from standin import ENDPOINT, needs_standin
 
-ENDPOINT = os.environ.get("GEOCATALOG_ENDPOINT", "http://127.0.0.1:8811").rstrip("/")
 COLLECTION = "sentinel-mini"
 
 
-def _reachable() -> bool:
-    request = urllib.request.Request(f"{ENDPOINT}/stac", headers={"Authorization": "Bearer probe"})
-    try:
-        with urllib.request.urlopen(request, timeout=3) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not _reachable(), reason=f"GeoCatalog stand-in not reachable at {ENDPOINT}"),
-]
+pytestmark = needs_standin
 
 
 class Credential:

@@ -6,7 +6,6 @@ unless GEOCATALOG_REQUIRED=1 (set by .ci/run after starting it): then an unreach
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.error
 import urllib.request
@@ -15,33 +14,14 @@ import uuid
 import pytest
 from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.planetarycomputer import PlanetaryComputerProClient
+from standin import ENDPOINT, needs_standin
 
-ENDPOINT = os.environ.get("GEOCATALOG_ENDPOINT", "http://127.0.0.1:8811").rstrip("/")
 NAIP = "naip-atl"
 ITEM = "ga_m_3308421_se_16_060_20211114"
 LON, LAT = -84.4, 33.65
 
 
-def _reachable() -> bool:
-    request = urllib.request.Request(f"{ENDPOINT}/stac", headers={"Authorization": "Bearer probe"})
-    try:
-        with urllib.request.urlopen(request, timeout=3) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-STANDIN_UP = _reachable()
-if not STANDIN_UP and os.environ.get("GEOCATALOG_REQUIRED") == "1":
-    raise RuntimeError(f"GEOCATALOG_REQUIRED=1 but the GeoCatalog stand-in is not reachable at {ENDPOINT}")
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not STANDIN_UP,
-        reason=f"GeoCatalog stand-in not reachable at {ENDPOINT} (start it with tests/geocatalog/up)",
-    ),
-]
+pytestmark = needs_standin
 
 
 class FakeCredential:

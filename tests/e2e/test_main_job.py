@@ -7,36 +7,16 @@ signing and an asset download.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-import pytest
+from standin import ENDPOINT, needs_standin
 
 ROOT = Path(__file__).resolve().parents[2]
-ENDPOINT = os.environ.get("GEOCATALOG_ENDPOINT", "http://127.0.0.1:8811").rstrip("/")
 
 
-def _reachable() -> bool:
-    request = urllib.request.Request(f"{ENDPOINT}/stac", headers={"Authorization": "Bearer probe"})
-    try:
-        with urllib.request.urlopen(request, timeout=3) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-STANDIN_UP = _reachable()
-if not STANDIN_UP and os.environ.get("GEOCATALOG_REQUIRED") == "1":
-    raise RuntimeError(f"GEOCATALOG_REQUIRED=1 but the GeoCatalog stand-in is not reachable at {ENDPOINT}")
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not STANDIN_UP, reason=f"GeoCatalog stand-in not reachable at {ENDPOINT}"),
-]
+pytestmark = needs_standin
 
 
 def run_main_job(out: Path) -> str:

@@ -28,7 +28,7 @@ def _parameter_names(method: Callable[..., Any]) -> tuple[str, ...]:
 
 
 # Every tiler operation whose path addresses one tile by z/x/y (read from the code objects: cheaper
-# at import than building signatures).
+# than building signatures).
 TILE_OPERATIONS = tuple(
     name
     for name, member in sorted(vars(_Data).items())
@@ -45,13 +45,17 @@ def check_tile_coordinate(name: str, value: object) -> None:
 
 
 def _checked(method: _Method) -> _Method:
-    signature = functools.cache(lambda: inspect.signature(method))  # built on first call, not at import
+    # Where z/x/y sit among the positional arguments (``self`` included), found once: the check runs
+    # on every tile request, so it reads the arguments directly instead of binding a signature.
+    names = _parameter_names(method)
+    positions = [(name, names.index(name)) for name in ("z", "x", "y")]
 
     def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        bound = signature().bind_partial(*args, **kwargs).arguments
-        for name in ("z", "x", "y"):
-            if name in bound:
-                check_tile_coordinate(name, bound[name])
+        for name, position in positions:
+            if position < len(args):
+                check_tile_coordinate(name, args[position])
+            elif name in kwargs:
+                check_tile_coordinate(name, kwargs[name])
 
     if inspect.iscoroutinefunction(method):
 

@@ -11,8 +11,6 @@ factor 0.05 s, at most 0.2 s; read timeout 0.3 s) but measured.
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -30,6 +28,7 @@ from azure.core.exceptions import (
 from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
 from fault_server import STATS, FaultServer, RecordedRequest, Reply
+from reliability_stats import add_section
 
 FAST = {"retry_total": 3, "retry_backoff_factor": 0.05, "retry_backoff_max": 0.2}
 """Retry settings: waits of 0, 0.1 and 0.2 s between the four tries."""
@@ -67,12 +66,7 @@ def survived(kind: str, count: int = 1) -> None:
 def _report_counts() -> Iterator[None]:
     """With RELIABILITY_STATS=<file>, add this module's fault counts to that JSON file."""
     yield
-    target = os.environ.get("RELIABILITY_STATS")
-    if target:
-        path = Path(target)
-        data = json.loads(path.read_text()) if path.exists() else {}
-        data["faults"] = {"injected": dict(STATS), "survived": dict(SURVIVED)}
-        path.write_text(json.dumps(data, indent=2, sort_keys=True))
+    add_section("faults", {"injected": dict(STATS), "survived": dict(SURVIVED)})
 
 
 # --------------------------------------------------------------------------------------------------

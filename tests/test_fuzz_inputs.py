@@ -21,7 +21,6 @@ import datetime as dt
 import itertools
 import json
 import math
-import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
@@ -45,6 +44,7 @@ from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlane
 from fault_server import FaultServer, Reply
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from reliability_stats import add_section
 
 ENDPOINT = "https://cat.geocatalog.spatio.azure.com"
 BEARER = f"Bearer {FAKE_TOKEN}"
@@ -74,12 +74,7 @@ def tried(name: str, outcome: str) -> None:
 def _report_counts() -> Iterator[None]:
     """With RELIABILITY_STATS=<file>, add the number of inputs tried to that JSON file."""
     yield
-    target = os.environ.get("RELIABILITY_STATS")
-    if target:
-        path = Path(target)
-        data = json.loads(path.read_text()) if path.exists() else {}
-        data["hypothesis"] = {"examples": dict(EXAMPLES), "outcomes": dict(OUTCOMES)}
-        path.write_text(json.dumps(data, indent=2, sort_keys=True))
+    add_section("hypothesis", {"examples": dict(EXAMPLES), "outcomes": dict(OUTCOMES)})
 
 
 def capture(

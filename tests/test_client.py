@@ -101,3 +101,15 @@ async def test_async_client_has_the_same_rules() -> None:
     client = AsyncPlanetaryComputerProClient("http://127.0.0.1:1", FakeAsyncTokenCredential())
     assert client.shared_access_signature is client.sas
     await client.close()
+
+
+def test_operation_groups_are_importable_from_the_documented_modules() -> None:
+    from azure.planetarycomputer import operations
+    from azure.planetarycomputer.aio import operations as aio_operations
+
+    client, _, _ = make_client()
+    assert isinstance(client.stac, operations.StacOperations)
+    assert isinstance(client.data, operations.DataOperations)
+    assert isinstance(client.ingestion, operations.IngestionOperations)
+    assert isinstance(client.sas, operations.SasOperations)
+    assert aio_operations.StacOperations.__module__ == "azure.planetarycomputer.aio._operations"

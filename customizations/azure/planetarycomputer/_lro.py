@@ -3,31 +3,30 @@
 azure-core's default polling raises a bare "Operation returned an invalid status 'OK'" when a
 GeoCatalog operation ends Failed or Canceled: the service's reason sits in the operation's body
 (its ``error``, or the error code and message of its status history) and never reaches the
-caller. These polling methods raise :class:`OperationFailedError` carrying it.
+caller. These polling methods raise :class:`OperationFailedError` carrying it. Their async twins
+are in :mod:`azure.planetarycomputer.aio._lro`, so the sync client never loads the async machinery.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from azure.core.exceptions import HttpResponseError, ODataV4Format
-from azure.core.polling.async_base_polling import AsyncLROBasePolling
 from azure.core.polling.base_polling import LROBasePolling, OperationFailed
 from azure.core.rest import HttpResponse
 
-from ._generated.aio.operations import IngestionOperations as _AsyncIngestion
-from ._generated.aio.operations import StacOperations as _AsyncStac
 from ._generated.models import Operation
 from ._generated.operations import IngestionOperations as _Ingestion
 from ._generated.operations import StacOperations as _Stac
 from ._redaction import redact_secrets
 
+if TYPE_CHECKING:
+    # Only named in an annotation: importing it would load the async machinery with the sync client.
+    from azure.core.polling.async_base_polling import AsyncLROBasePolling
+
 __all__ = [
-    "AsyncGeoCatalogLROPolling",
-    "AsyncIngestionOperationErrors",
-    "AsyncStacOperationErrors",
     "GeoCatalogLROPolling",
     "IngestionOperationErrors",
     "OperationFailedError",
@@ -91,22 +90,9 @@ class GeoCatalogLROPolling(LROBasePolling):
             raise failure from error
 
 
-class AsyncGeoCatalogLROPolling(AsyncLROBasePolling):
-    """Async twin of :class:`GeoCatalogLROPolling`."""
-
-    async def run(self) -> None:
-        try:
-            await super().run()
-        except HttpResponseError as error:
-            failure = _failed_operation(error, self._pipeline_response.http_response)
-            if failure is error:
-                raise
-            raise failure from error
-
-
-def reports_operation_errors(polling_class: type[LROBasePolling] | type[AsyncLROBasePolling]) -> Callable[
-    [_Begin], _Begin
-]:
+def reports_operation_errors(
+    polling_class: type[LROBasePolling] | type[AsyncLROBasePolling],
+) -> Callable[[_Begin], _Begin]:
     """Make a generated ``begin_*`` method poll with ``polling_class`` unless told otherwise."""
 
     def decorate(begin: _Begin) -> _Begin:
@@ -124,7 +110,6 @@ def reports_operation_errors(polling_class: type[LROBasePolling] | type[AsyncLRO
 
 
 _sync = reports_operation_errors(GeoCatalogLROPolling)
-_async = reports_operation_errors(AsyncGeoCatalogLROPolling)
 
 
 class StacOperationErrors(_Stac):
@@ -142,20 +127,3 @@ class IngestionOperationErrors(_Ingestion):
     """The ingestion group's long-running delete, raising :class:`OperationFailedError` on failure."""
 
     begin_delete = _sync(_Ingestion.begin_delete)
-
-
-class AsyncStacOperationErrors(_AsyncStac):
-    """Async twin of :class:`StacOperationErrors`."""
-
-    begin_create_collection = _async(_AsyncStac.begin_create_collection)
-    begin_delete_collection = _async(_AsyncStac.begin_delete_collection)
-    begin_create_item = _async(_AsyncStac.begin_create_item)
-    begin_replace_item = _async(_AsyncStac.begin_replace_item)
-    begin_update_item = _async(_AsyncStac.begin_update_item)
-    begin_delete_item = _async(_AsyncStac.begin_delete_item)
-
-
-class AsyncIngestionOperationErrors(_AsyncIngestion):
-    """Async twin of :class:`IngestionOperationErrors`."""
-
-    begin_delete = _async(_AsyncIngestion.begin_delete)

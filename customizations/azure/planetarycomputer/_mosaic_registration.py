@@ -4,14 +4,14 @@ The generator writes register_mosaics_search's keyword body from Python-safe nam
 generated operation sends ``filter_lang`` and ``datetime_property``, which the tiler ignores: a
 registration filtered by date or with a CQL2 language would silently match everything. The live
 service's traffic uses ``filter-lang`` and ``datetime``, as the STAC search body does. These
-overrides build the body with those names and hand it to the generated operation.
+overrides build the body with those names and hand it to the generated operation. The async
+override is in :mod:`azure.planetarycomputer.aio._mosaic_registration`.
 """
 
 from __future__ import annotations
 
 from typing import IO, Any
 
-from ._generated.aio.operations import DataOperations as _GeneratedAsyncDataOperations
 from ._generated.models import (
     FilterLanguage,
     Geometry,
@@ -24,7 +24,7 @@ from ._generated.operations import DataOperations as _GeneratedDataOperations
 # The generated operations' own "not given" marker, so a body of None stays distinguishable.
 from ._generated.operations._operations import _Unset
 
-__all__ = ["AsyncMosaicRegistrationMixin", "MosaicRegistrationMixin", "registration_body"]
+__all__ = ["MosaicRegistrationMixin", "registration_body"]
 
 JSON = dict[str, Any]
 
@@ -41,8 +41,6 @@ _WIRE_NAMES = {
     "filter_language": "filter-lang",
     "metadata": "metadata",
 }
-
-
 
 
 def registration_body(body: Any, keywords: dict[str, Any]) -> Any:
@@ -115,32 +113,5 @@ class MosaicRegistrationMixin(_GeneratedDataOperations):
             filter_language=filter_language, metadata=metadata,
         )  # fmt: skip
         return super().register_mosaics_search(registration_body(body, keywords), **kwargs)
-
-    register_mosaics_search.__doc__ = _DOC
-
-
-class AsyncMosaicRegistrationMixin(_GeneratedAsyncDataOperations):
-    async def register_mosaics_search(  # type: ignore[override]  # one signature for the generated overloads
-        self,
-        body: JSON | IO[bytes] = _Unset,
-        *,
-        collections: list[str] | None = None,
-        ids: list[str] | None = None,
-        bounding_box: list[float] | None = None,
-        intersects: Geometry | None = None,
-        query: dict[str, Any] | None = None,
-        filter: dict[str, Any] | None = None,
-        datetime: str | None = None,
-        sort_by: list[StacSortExtension] | None = None,
-        filter_language: str | FilterLanguage | None = None,
-        metadata: MosaicMetadata | None = None,
-        **kwargs: Any,
-    ) -> TilerMosaicSearchRegistrationResponse:
-        keywords = dict(
-            collections=collections, ids=ids, bounding_box=bounding_box, intersects=intersects,
-            query=query, filter=filter, datetime=datetime, sort_by=sort_by,
-            filter_language=filter_language, metadata=metadata,
-        )  # fmt: skip
-        return await super().register_mosaics_search(registration_body(body, keywords), **kwargs)
 
     register_mosaics_search.__doc__ = _DOC

@@ -9,13 +9,15 @@ others wait for it and reuse its token.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as _dt
 import threading
 from collections.abc import Awaitable, Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ._generated.models import SharedAccessSignatureToken
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "ContainerKey", "SasTokenCache"]
 
@@ -83,6 +85,10 @@ class SasTokenCache:
         token = self.cached(key)
         if token is not None:
             return token
+        # Imported here, not at the top: only the async client comes this way, and the sync client
+        # should not load asyncio.
+        import asyncio
+
         with self._guard:
             lock = self._task_locks.setdefault(key, asyncio.Lock())
         async with lock:

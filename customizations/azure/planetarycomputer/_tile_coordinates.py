@@ -2,7 +2,8 @@
 
 The generated tile operations take z/x/y as floats (the contract's types) and format whatever
 they get into the path: ``nan``, ``-1.0`` or ``2.5`` would reach the tiler as a tile address.
-These wrappers refuse anything but non-negative whole numbers, naming the argument.
+These wrappers refuse anything but non-negative whole numbers, naming the argument. The async
+wrappers are in :mod:`azure.planetarycomputer.aio._tile_coordinates`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ._generated.aio.operations import DataOperations as _AsyncData
 from ._generated.operations import DataOperations as _Data
 
-__all__ = ["AsyncTileCoordinateChecks", "TileCoordinateChecks", "check_tile_coordinate"]
+__all__ = ["TileCoordinateChecks", "check_tile_coordinate"]
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
-
 
 
 def _parameter_names(method: Callable[..., Any]) -> tuple[str, ...]:
@@ -78,10 +77,5 @@ class TileCoordinateChecks(_Data):
     """The generated tile operations, refusing invalid z/x/y before any request."""
 
 
-class AsyncTileCoordinateChecks(_AsyncData):
-    """Async twin of :class:`TileCoordinateChecks`."""
-
-
 for _name in TILE_OPERATIONS:
     setattr(TileCoordinateChecks, _name, _checked(getattr(_Data, _name)))
-    setattr(AsyncTileCoordinateChecks, _name, _checked(getattr(_AsyncData, _name)))

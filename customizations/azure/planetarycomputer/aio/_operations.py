@@ -9,20 +9,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .._aliases import AsyncStacAliases
 from .._generated.aio.operations import DataOperations as _GeneratedDataOperations
-from .._lro import AsyncIngestionOperationErrors, AsyncStacOperationErrors
-from .._mosaic_registration import AsyncMosaicRegistrationMixin
-from .._tile_coordinates import AsyncTileCoordinateChecks
 from .._typed_results import (
     AssetStatisticsResponse,
     TilerInfoMapResponse,
     TilerStacItemStatistics,
     async_typed_result,
 )
+from ._aliases import AsyncStacAliases
 from ._ingestion_runs import IngestionRunWaitOperations
+from ._lro import AsyncIngestionOperationErrors, AsyncStacOperationErrors
+from ._mosaic_registration import AsyncMosaicRegistrationMixin
 from ._search import StacSearchOperations
 from ._signing import SasSigningOperations
+from ._tile_coordinates import AsyncTileCoordinateChecks
 from ._tiles import DataTileOperations
 
 __all__ = ["DataOperations", "IngestionOperations", "SasOperations", "StacOperations"]

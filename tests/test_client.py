@@ -11,9 +11,9 @@ from azure.planetarycomputer import DEFAULT_SCOPE, PlanetaryComputerProClient
 from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
 
 
-def make_client(endpoint: str = "https://cat.geocatalog.spatio.azure.com", **kwargs: Any) -> tuple[
-    PlanetaryComputerProClient, CapturingTransport, FakeTokenCredential
-]:
+def make_client(
+    endpoint: str = "https://cat.geocatalog.spatio.azure.com", **kwargs: Any
+) -> tuple[PlanetaryComputerProClient, CapturingTransport, FakeTokenCredential]:
     transport = CapturingTransport()
     credential = FakeTokenCredential("secret-token")
     client = PlanetaryComputerProClient(endpoint, credential, transport=transport, **kwargs)
@@ -66,7 +66,9 @@ def test_requests_carry_api_version_scope_and_token() -> None:
 
 
 def test_api_version_and_scopes_can_be_overridden() -> None:
-    client, transport, credential = make_client(api_version="2099-01-01", credential_scopes=["api://custom/.default"])
+    client, transport, credential = make_client(
+        api_version="2099-01-01", credential_scopes=["api://custom/.default"]
+    )
     client.stac.get_landing_page()
     assert transport.requests[0].url.endswith("/stac?api-version=2099-01-01")
     assert credential.requested_scopes == [("api://custom/.default",)]

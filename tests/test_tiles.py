@@ -29,9 +29,11 @@ from _capture import (
     shared_path,
 )
 from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError
+from azure.core.pipeline.transport import RequestsTransport
 from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer._tile_grid import Tile, covering_tiles, normalize_area
 from azure.planetarycomputer._tiles import TileDownloadError, TileDownloadResult, TileProgress
+from azure.planetarycomputer._transport import Urllib3Transport
 
 ENDPOINT = "https://cat.geocatalog.spatio.azure.com"
 BBOX = [-84.5, 33.5, -84.25, 33.75]  # Atlanta, as in the recorded NAIP items
@@ -557,19 +559,25 @@ def tile_server() -> Iterator[_TileServer]:
         thread.join(timeout=10)
 
 
+@pytest.mark.parametrize("transport_name", ["default", "requests"])
 def test_the_connection_pool_is_sized_to_the_concurrency(
-    tile_server: _TileServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tile_server: _TileServer, tmp_path: Path, caplog: pytest.LogCaptureFixture, transport_name: str
 ) -> None:
     endpoint = f"http://127.0.0.1:{tile_server.server_address[1]}"
     caplog.set_level(logging.WARNING, logger="urllib3")
-    with PlanetaryComputerProClient(endpoint, FakeTokenCredential()) as client:
+    kwargs: dict[str, Any] = {"transport": RequestsTransport()} if transport_name == "requests" else {}
+    with PlanetaryComputerProClient(endpoint, FakeTokenCredential(), **kwargs) as client:
         result = client.data.download_tiles("naip", directory=tmp_path, bbox=BBOX, zooms=14, concurrency=16)
-        adapters = client._client._pipeline._transport.session.adapters  # type: ignore[attr-defined]
-        assert all(adapter._pool_maxsize >= 16 for adapter in adapters.values())
+        transport: Any = client._client._pipeline._transport
+        if transport_name == "requests":
+            assert all(adapter._pool_maxsize >= 16 for adapter in transport.session.adapters.values())
+        else:
+            assert isinstance(transport, Urllib3Transport)
+            assert transport._pool_maxsize >= 16
     assert result.fetched == tile_server.requests > 100
     assert 10 < tile_server.max_in_flight <= 16
-    # requests keeps 10 connections per host by default: with 16 in flight it would drop and reopen
-    # connections all the time ("Connection pool is full"); sized to 16, each one is reused.
+    # Both transports keep 10 connections per host by default: with 16 in flight they would drop and
+    # reopen connections all the time ("Connection pool is full"); sized to 16, each one is reused.
     assert len(tile_server.connections) <= 16
     assert "Connection pool is full" not in caplog.text
     assert tile_server.authorization == {"Bearer fake-geocatalog-token"}

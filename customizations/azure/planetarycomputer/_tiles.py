@@ -31,6 +31,7 @@ import inspect
 import numbers
 import os
 import re
+import sys
 import threading
 from collections.abc import (
     AsyncGenerator,
@@ -48,7 +49,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union
 
 from azure.core.exceptions import AzureError, ClientAuthenticationError
-from azure.core.pipeline.transport import RequestsTransport
 
 from ._atomic_file import write_atomically
 from ._generated.operations import DataOperations as _GeneratedDataOperations
@@ -63,6 +63,7 @@ from ._tile_grid import (
     normalize_zooms,
     tile_matrix_set_from_definition,
 )
+from ._transport import Urllib3Transport
 
 if TYPE_CHECKING:
     import morecantile
@@ -438,14 +439,19 @@ _POOL_LOCK = threading.Lock()
 
 
 def size_connection_pool(pipeline_client: Any, concurrency: int) -> None:
-    """Make the requests transport keep ``concurrency`` connections per host.
+    """Make the client's transport keep ``concurrency`` connections per host.
 
-    requests keeps 10 connections per host by default; more concurrent requests would open and then
-    discard extra connections. The client's session gets adapters with a pool at least that large
-    (they are only ever enlarged). Other transports are left as they are.
+    Both the default transport and requests keep 10 connections per host; more concurrent requests
+    would open and then discard extra connections. Pools are only ever enlarged. Transports other
+    than these two are left as they are.
     """
     transport = getattr(getattr(pipeline_client, "_pipeline", None), "_transport", None)
-    if not isinstance(transport, RequestsTransport):
+    if isinstance(transport, Urllib3Transport):
+        transport.ensure_pool_size(concurrency)
+        return
+    # Looked up, not imported: importing requests costs more than everything else at import time.
+    requests_transport = sys.modules.get("azure.core.pipeline.transport._requests_basic")
+    if requests_transport is None or not isinstance(transport, requests_transport.RequestsTransport):
         return
     with _POOL_LOCK:
         if transport.session is None:

@@ -1,0 +1,402 @@
+"""The default synchronous transport: azure-core's HttpTransport on urllib3, without the requests layer.
+
+requests (azure-core's default) spends about as much CPU per request as the HTTP exchange itself:
+it re-reads the proxy environment variables and ~/.netrc, merges session settings and builds
+cookie jars on every call. A tile or a search page is one small request, so that overhead
+dominates: this transport sends the same requests through urllib3 (which requests uses
+underneath) and maps its errors to the same azure-core exceptions.
+
+Environment settings (``use_env_settings=True``, the default) are read once per host, on its first
+request: ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` as the standard library
+reads them, and ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` for the CA bundle, as requests does.
+Unlike requests, ``~/.netrc`` is never read: its Basic credentials would replace the bearer token.
+Pass ``transport=azure.core.pipeline.transport.RequestsTransport()`` to the client to use requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import urllib.request
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Union
+from urllib.parse import unquote, urlsplit
+
+import urllib3
+from azure.core.configuration import ConnectionConfiguration
+from azure.core.exceptions import (
+    DecodeError,
+    HttpResponseError,
+    IncompleteReadError,
+    ServiceRequestError,
+    ServiceRequestTimeoutError,
+    ServiceResponseError,
+    ServiceResponseTimeoutError,
+)
+from azure.core.pipeline.transport import HttpTransport
+from azure.core.rest import HttpRequest, HttpResponse
+from azure.core.rest._http_response_impl import HttpResponseImpl
+from azure.core.utils import case_insensitive_dict
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.exceptions import DecodeError as Urllib3DecodeError
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
+from urllib3.util.request import ACCEPT_ENCODING
+
+__all__ = ["Urllib3Transport"]
+
+_LOGGER = logging.getLogger(__name__)
+
+# Large enough that a tile or a search page is a handful of reads; azure-core's 4 KiB default
+# would turn a 1 MB body into 250 Python-level iterations.
+DEFAULT_BLOCK_SIZE = 64 * 1024
+DEFAULT_POOL_MAXSIZE = 10  # connections kept per host, as requests does
+_TRANSPORT_KEYWORDS = frozenset(
+    {"stream", "connection_timeout", "read_timeout", "connection_verify", "connection_cert", "proxies"}
+)
+
+Verify = Union[bool, str]
+Cert = Union[None, str, tuple[str, str]]
+
+
+def _body_error(error: Exception) -> Exception:
+    """The azure-core exception for a failure while reading a response body (as requests maps it)."""
+    if isinstance(error, ReadTimeoutError):
+        return ServiceResponseTimeoutError(error, error=error)
+    if isinstance(error, Urllib3DecodeError):
+        return DecodeError(error, error=error)
+    if isinstance(error, ProtocolError):
+        if "IncompleteRead" in str(error) or "InvalidChunkLength" in str(error):
+            _LOGGER.warning("Incomplete download.")
+            return IncompleteReadError(error, error=error)
+        _LOGGER.warning("Unable to stream download.")
+        return HttpResponseError(error, error=error)
+    return ServiceResponseError(error, error=error)
+
+
+def _send_error(error: Exception) -> Exception:
+    """The azure-core exception for a failure before the response headers were read."""
+    if isinstance(error, NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
+        return ServiceRequestError(error, error=error)
+    if isinstance(error, ConnectTimeoutError):
+        return ServiceRequestTimeoutError(error, error=error)
+    if isinstance(error, ReadTimeoutError):
+        return ServiceResponseTimeoutError(error, error=error)
+    if isinstance(error, ProtocolError):  # the connection broke after the request was sent
+        return ServiceResponseError(error, error=error)
+    if isinstance(error, (SSLError, ProxyError, OSError)):
+        return ServiceRequestError(error, error=error)
+    return ServiceResponseError(error, error=error)
+
+
+class _StreamDownload:
+    """Iterates over a response body in ``block_size`` chunks, mapping urllib3 errors.
+
+    The signature is azure-core's stream download generator's, which HttpResponseImpl calls.
+    """
+
+    def __init__(self, pipeline: Any, response: Urllib3TransportResponse, *, decompress: bool = True) -> None:
+        self.pipeline = pipeline
+        self.request = response.request
+        self.response = response
+        self._raw: urllib3.BaseHTTPResponse = response.internal_response
+        self._chunks = self._raw.stream(response.block_size, decode_content=decompress)
+        self.content_length = int(response.headers.get("Content-Length", 0))
+
+    def __len__(self) -> int:
+        return self.content_length
+
+    def __iter__(self) -> _StreamDownload:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            while True:
+                chunk = next(self._chunks)
+                if chunk:
+                    return chunk
+        except StopIteration:
+            self._raw.close()
+            raise
+        except Urllib3HTTPError as error:
+            self._raw.close()
+            raise _body_error(error) from error
+        except Exception:
+            self._raw.close()
+            raise
+
+
+class Urllib3TransportResponse(HttpResponseImpl):
+    """An ``azure.core.rest.HttpResponse`` over a urllib3 response."""
+
+    def __init__(self, *, request: HttpRequest, internal_response: urllib3.BaseHTTPResponse, block_size: int):
+        headers = case_insensitive_dict(internal_response.headers.itermerged())
+        super().__init__(
+            request=request,
+            internal_response=internal_response,
+            status_code=internal_response.status,
+            reason=internal_response.reason,
+            headers=headers,
+            content_type=headers.get("Content-Type"),
+            block_size=block_size,
+            stream_download_generator=_StreamDownload,
+        )
+
+    def read(self) -> bytes:
+        if self._content is None:
+            self._stream_download_check()
+            raw: urllib3.BaseHTTPResponse = self._internal_response
+            try:
+                self._content = raw.read(decode_content=True)
+            except Urllib3HTTPError as error:
+                raw.close()
+                raise _body_error(error) from error
+        self._set_read_checks()
+        return self._content
+
+
+def _environment_ca_bundle() -> str | None:
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+
+
+def _default_ca_bundle() -> str | None:
+    """The CA bundle requests verifies with by default: certifi's, when it is installed."""
+    try:
+        import certifi
+    except ImportError:  # the system's default trust store, as urllib3 loads it
+        return None
+    return str(certifi.where())
+
+
+def _select_proxy(proxies: Mapping[str, str], scheme: str, host: str) -> str | None:
+    """The proxy for a URL from a requests-style ``proxies`` mapping, most specific key first."""
+    for key in (f"{scheme}://{host}", scheme, f"all://{host}", "all"):
+        proxy = proxies.get(key)
+        if proxy:
+            return proxy
+    return None
+
+
+def _environment_proxy(scheme: str, host: str) -> str | None:
+    proxies = urllib.request.getproxies_environment()
+    if not proxies or urllib.request.proxy_bypass_environment(host, proxies):  # type: ignore[attr-defined]
+        return None
+    return _select_proxy(proxies, scheme, host)
+
+
+class Urllib3Transport(HttpTransport):
+    """azure-core HttpTransport over a urllib3 connection pool per host (thread-safe).
+
+    :keyword int connection_timeout: Seconds to connect (default 300).
+    :keyword int read_timeout: Seconds to wait for data on an open connection (default 300).
+    :keyword connection_verify: True (default), False, or the path of a CA bundle file or directory.
+    :keyword connection_cert: A client certificate: a path, or a (certificate, key) pair of paths.
+    :keyword int connection_data_block_size: Bytes per chunk when streaming a body (default 64 KiB).
+    :keyword int connection_pool_maxsize: Connections kept per host (default 10).
+    :keyword bool use_env_settings: Read proxies and the CA bundle from the environment (default True).
+
+    ``send`` also takes ``proxies`` (a requests-style mapping, as azure-core's ProxyPolicy passes it),
+    ``stream`` and the connection keywords above, per request.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("connection_data_block_size", DEFAULT_BLOCK_SIZE)
+        self.connection_config: ConnectionConfiguration = kwargs.pop(
+            "connection_config", None
+        ) or ConnectionConfiguration(**kwargs)
+        self._pool_maxsize = int(kwargs.get("connection_pool_maxsize", DEFAULT_POOL_MAXSIZE))
+        self._use_env_settings = bool(kwargs.get("use_env_settings", True))
+        self._lock = threading.Lock()
+        # One PoolManager per (proxy, verify, cert); each keeps one pool of connections per host.
+        self._managers: dict[tuple[str | None, Verify, Cert], urllib3.PoolManager] = {}
+        self._environment_proxies: dict[tuple[str, str], str | None] = {}
+        self._closed = False
+
+    def __enter__(self) -> Urllib3Transport:
+        self.open()
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.close()
+
+    def open(self) -> None:
+        if self._closed:
+            raise ValueError(
+                "HTTP transport has already been closed. You may check if you're calling a function "
+                "outside of the `with` of your client creation, or if you called `close()` on your "
+                "client already."
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            managers, self._managers = self._managers, {}
+        for manager in managers.values():
+            manager.clear()
+
+    def ensure_pool_size(self, maxsize: int) -> None:
+        """Keep at least ``maxsize`` connections per host (for ``maxsize`` concurrent requests)."""
+        with self._lock:
+            if maxsize <= self._pool_maxsize:
+                return
+            self._pool_maxsize = maxsize
+            managers, self._managers = self._managers, {}
+        for manager in managers.values():  # new pools get the new size; idle connections go
+            manager.clear()
+
+    def send(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Send ``request`` and return the response (its body read unless ``stream=True``)."""
+        self.open()
+        if not isinstance(request, HttpRequest):
+            raise TypeError(
+                "Urllib3Transport sends azure.core.rest.HttpRequest objects; got "
+                f"{type(request).__module__}.{type(request).__qualname__}"
+            )
+        unexpected = kwargs.keys() - _TRANSPORT_KEYWORDS
+        if unexpected:
+            raise TypeError(f"send() got unexpected keyword arguments: {', '.join(sorted(unexpected))}")
+        config = self.connection_config
+        stream = bool(kwargs.get("stream", False))
+        timeout = self._timeout(kwargs)
+        verify: Verify = kwargs.get("connection_verify", config.verify)
+        cert: Cert = kwargs.get("connection_cert", config.cert)
+        if isinstance(cert, list):
+            cert = (cert[0], cert[1])
+        proxy = self._proxy_for(request.url, kwargs.get("proxies"))
+        manager = self._manager(proxy, verify, cert)
+        body, headers = self._body_and_headers(request)
+        try:
+            raw = manager.urlopen(
+                request.method,
+                request.url,
+                body=body,
+                headers=headers,
+                redirect=False,  # the pipeline's RedirectPolicy decides, and strips the token
+                retries=False,  # the pipeline's RetryPolicy retries
+                timeout=timeout,
+                preload_content=False,
+                decode_content=False,
+                enforce_content_length=True,
+            )
+        except Urllib3HTTPError as error:
+            raise _send_error(error) from error
+        except OSError as error:
+            raise ServiceRequestError(error, error=error) from error
+        response = Urllib3TransportResponse(
+            request=request, internal_response=raw, block_size=config.data_block_size
+        )
+        if not stream:
+            try:
+                response.read()
+            finally:
+                response.close()
+        return response
+
+    # ------------------------------------------------------------------------------------------
+    def _timeout(self, kwargs: Mapping[str, Any]) -> urllib3.Timeout:
+        connect = kwargs.get("connection_timeout", self.connection_config.timeout)
+        if isinstance(connect, tuple):  # azure-core's deprecated (connect, read) form
+            if "read_timeout" in kwargs:
+                raise ValueError("Cannot set tuple connection_timeout and read_timeout together")
+            connect, read = connect
+        else:
+            read = kwargs.get("read_timeout", self.connection_config.read_timeout)
+        return urllib3.Timeout(connect=connect, read=read)
+
+    def _proxy_for(self, url: str, proxies: Mapping[str, str] | None) -> str | None:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "")
+        if proxies:
+            return _select_proxy(proxies, scheme, host)
+        if not self._use_env_settings:
+            return None
+        key = (scheme, host)
+        try:
+            return self._environment_proxies[key]
+        except KeyError:
+            proxy = self._environment_proxies[key] = _environment_proxy(scheme, host)
+            return proxy
+
+    def _manager(self, proxy: str | None, verify: Verify, cert: Cert) -> urllib3.PoolManager:
+        key = (proxy, verify, cert)
+        manager = self._managers.get(key)
+        if manager is None:
+            with self._lock:
+                manager = self._managers.get(key)
+                if manager is None:
+                    manager = self._managers[key] = self._new_manager(proxy, verify, cert)
+        return manager
+
+    def _new_manager(self, proxy: str | None, verify: Verify, cert: Cert) -> urllib3.PoolManager:
+        pool: dict[str, Any] = {"maxsize": self._pool_maxsize, "block": False}
+        if verify is False:
+            pool["cert_reqs"] = "CERT_NONE"
+        else:
+            bundle = verify if isinstance(verify, str) else None
+            if bundle is None:
+                bundle = (
+                    _environment_ca_bundle() if self._use_env_settings else None
+                ) or _default_ca_bundle()
+            pool["cert_reqs"] = "CERT_REQUIRED"
+            if bundle is not None:
+                pool["ca_cert_dir" if os.path.isdir(bundle) else "ca_certs"] = bundle
+        if isinstance(cert, tuple):
+            pool["cert_file"], pool["key_file"] = cert
+        elif cert:
+            pool["cert_file"] = cert
+        if proxy is None:
+            return urllib3.PoolManager(**pool)
+        if proxy.lower().startswith("socks"):
+            try:
+                from urllib3.contrib.socks import SOCKSProxyManager
+            except ImportError as error:
+                raise ServiceRequestError(
+                    f"the SOCKS proxy {self._redact_proxy(proxy)} needs PySocks: pip install pysocks",
+                    error=error,
+                ) from error
+            return SOCKSProxyManager(proxy, **pool)
+        parts = urlsplit(proxy)
+        proxy_headers = None
+        if parts.username is not None:
+            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            proxy_headers = urllib3.make_headers(proxy_basic_auth=credentials)
+        return urllib3.ProxyManager(proxy, proxy_headers=proxy_headers, **pool)
+
+    @staticmethod
+    def _redact_proxy(proxy: str) -> str:
+        parts = urlsplit(proxy)
+        return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else "(unparsable)"
+
+    @staticmethod
+    def _body_and_headers(request: HttpRequest) -> tuple[Any, MutableMapping[str, str]]:
+        headers = request.headers
+        if "Accept-Encoding" not in headers:  # as requests: compressed JSON is a tenth of the bytes
+            headers["Accept-Encoding"] = ACCEPT_ENCODING
+        files = request.files
+        data: Any = request.data
+        if files or isinstance(data, Mapping):
+            # Multipart and form bodies are rare (asset uploads): let requests encode them, so the
+            # bytes are the same as with azure-core's default transport.
+            import requests
+
+            prepared = requests.Request(
+                "POST",
+                "http://multipart.invalid/",
+                files=files,
+                data=data if isinstance(data, Mapping) else None,
+            ).prepare()
+            for name in ("Content-Type", "Content-Length"):
+                value = prepared.headers.get(name)
+                if value is not None:
+                    headers[name] = str(value)
+            return prepared.body, headers
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        return data, headers

@@ -247,33 +247,39 @@ def tiles_official(p: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------------- stream
+def _write_to_disk(chunks: Any) -> dict[str, Any]:
+    """Write a streamed body to a temporary file, as a download to disk does; count its bytes."""
+    import os
+    import tempfile
+
+    size = 0
+    with tempfile.NamedTemporaryFile(prefix="bench-stream-", suffix=".tif") as file:
+        for chunk in chunks:
+            file.write(chunk)
+            size += len(chunk)
+        file.flush()
+        on_disk = os.fstat(file.fileno()).st_size
+    return {"bytes": size, "bytes_on_disk": on_disk}
+
+
 def stream_ours(p: dict[str, Any]) -> dict[str, Any]:
     client = ours_client(p["endpoint"])
-    size = 0
-    for chunk in client.data.get_item_bbox_crop(p["collection"], p["item"], *p["bbox"], "tif"):
-        size += len(chunk)
-    return {"bytes": size}
+    return _write_to_disk(client.data.get_item_bbox_crop(p["collection"], p["item"], *p["bbox"], "tif"))
 
 
 def stream_floor_httpx(p: dict[str, Any]) -> dict[str, Any]:
     import httpx
 
     url = f"{p['endpoint']}{p['path']}"
-    size = 0
     http = httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"})
     with http, http.stream("GET", url, params={"api-version": API_VERSION}) as response:
         response.raise_for_status()
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-    return {"bytes": size}
+        return _write_to_disk(response.iter_bytes())
 
 
 def stream_official(p: dict[str, Any]) -> dict[str, Any]:
     client = official_client(p["endpoint"])
-    size = 0
-    for chunk in client.data.get_item_bbox_crop(p["collection"], p["item"], *p["bbox"], "tif"):
-        size += len(chunk)
-    return {"bytes": size}
+    return _write_to_disk(client.data.get_item_bbox_crop(p["collection"], p["item"], *p["bbox"], "tif"))
 
 
 # ----------------------------------------------------------------------------------------------- import

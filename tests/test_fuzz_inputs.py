@@ -885,3 +885,78 @@ def test_invalid_tile_coordinates_are_refused_before_sending(z: float) -> None:
     client, transport = capture(CannedResponse.data(PNG, "image/png"))
     _refused_by_name(lambda: client.data.get_item_tile("naip", "tile-1", "WebMercatorQuad", z, 0, 0), "z")
     assert transport.requests == []
+
+
+# --------------------------------------------------------------------------------------------------
+# The per-request URL checks take shortcuts (an origin cached per scheme and authority, a substring
+# test before parsing a path): they must agree with the plain definitions on any URL.
+# --------------------------------------------------------------------------------------------------
+
+_URL_PIECES = st.sampled_from(
+    [
+        "https://",
+        "http://",
+        "HTTPS://",
+        "//",
+        "https:/",
+        "ftp://",
+        "",
+        "host",
+        "Host.Example.com",
+        "127.0.0.1",
+        "[::1]",
+        "[::1",
+        "user@",
+        ":443",
+        ":99999",
+        ":",
+        "/",
+        "\\",
+        "?",
+        "#",
+        "/.",
+        "/..",
+        "/%2e",
+        "/%2E%2e",
+        "a",
+        ".",
+        "%2e",
+        " ",
+        "\t",
+        "é",
+        "://",
+        "@",
+        "x.blob.core.windows.net",
+    ]
+)
+
+
+def _plain_origin(url: str) -> tuple[str, str, int] | None:
+    from azure.planetarycomputer._endpoint import _DEFAULT_PORTS, _origin_problem
+
+    if _origin_problem(url) is not None:
+        return None
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS[scheme]
+
+
+def _plain_dot_segment(url: str) -> str | None:
+    return next((s for s in urlsplit(url).path.split("/") if unquote(s) in (".", "..")), None)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=10).map("".join))
+def test_the_shortcut_url_checks_agree_with_their_definitions(url: str) -> None:
+    from azure.planetarycomputer._endpoint import dot_segment
+
+    try:
+        expected_origin: Any = _plain_origin(url)
+    except ValueError:
+        expected_origin = None
+    assert request_origin(url) == expected_origin
+    try:
+        expected_segment = _plain_dot_segment(url)
+    except ValueError:
+        return  # urlsplit refuses it: so does the guard, which calls it too
+    assert dot_segment(url) == expected_segment

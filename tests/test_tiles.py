@@ -28,7 +28,7 @@ from _capture import (
     FakeTokenCredential,
     shared_path,
 )
-from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer._tile_grid import Tile, covering_tiles, normalize_area
@@ -581,3 +581,100 @@ def test_the_connection_pool_is_sized_to_the_concurrency(
     assert len(tile_server.connections) <= 16
     assert "Connection pool is full" not in caplog.text
     assert tile_server.authorization == {"Bearer fake-geocatalog-token"}
+
+
+# --------------------------------------------------------------------------------------------------
+# The helpers build tile requests from a template (_tile_requests.py): the same requests, and the
+# same errors, as the generated tile operations
+# --------------------------------------------------------------------------------------------------
+
+_TARGETS: dict[str, dict[str, Any]] = {
+    "get_tile": {"collection_id": "naip", "item_id": "ga m/sample#1"},
+    "get_collection_tile": {"collection_id": "naip"},
+    "get_search_tile": {"search_id": "0a1b2c3d"},
+}
+_RENDER_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"assets": ["image"], "asset_band_indices": ["image|1,2,3"], "format": "png"},
+    {"expression": "(b4-b1)/(b4+b1)", "rescale": ["-1,1"], "color_map_name": "rdylgn", "scale": 2},
+    {
+        "bidx": [1, 2],
+        "no_data": "0",
+        "unscale": True,
+        "buffer": 1.5,
+        "format": "jpeg",
+        "datetime": "2021-01-01",
+    },
+]
+
+
+@pytest.mark.parametrize("options", _RENDER_OPTIONS, ids=range(len(_RENDER_OPTIONS)))
+@pytest.mark.parametrize("operation", sorted(_TARGETS))
+def test_the_helper_sends_what_the_generated_operation_sends(operation: str, options: dict[str, Any]) -> None:
+    client, transport = make_client()
+    tiles = dict(client.data.iter_tiles(**_TARGETS[operation], bbox=BBOX, zooms=12, **options))
+    assert tiles
+    by_tile = {tile_of(request): request for request in transport.requests}
+    generated = getattr(client.data, operation)
+    for tile in tiles:
+        transport.requests.clear()
+        b"".join(
+            generated(*_TARGETS[operation].values(), "WebMercatorQuad", tile.z, tile.x, tile.y, **options)
+        )
+        (expected,) = transport.requests
+        sent = by_tile[tile]
+        assert sent.url == expected.url
+        assert {k: v for k, v in sent.headers.items() if k != "x-ms-client-request-id"} == {
+            k: v for k, v in expected.headers.items() if k != "x-ms-client-request-id"
+        }
+        assert (sent.method, sent.body) == (expected.method, expected.body)
+
+
+@pytest.mark.parametrize("status", [304, 400, 401, 404, 409, 500])
+def test_a_tile_error_is_the_generated_operations_error(status: int) -> None:
+    error_body = {"error": {"code": f"Code{status}", "message": f"status {status}"}}
+
+    def responder(request: CapturedRequest) -> CannedResponse:
+        return CannedResponse.json(error_body, status=status)
+
+    client, _ = make_client(responder, retry_total=0)
+    ours: Any
+    if status == 401:  # a refused credential stops the run at once
+        with pytest.raises(ClientAuthenticationError) as refused:
+            list(client.data.iter_tiles("naip", "item-1", bbox=BBOX, zooms=10))
+        ours = refused.value
+    else:
+        with pytest.raises(TileDownloadError) as raised:
+            list(client.data.iter_tiles("naip", "item-1", bbox=BBOX, zooms=10))
+        ours = raised.value.failures[0].error
+    with pytest.raises(HttpResponseError) as generated:
+        b"".join(client.data.get_tile("naip", "item-1", "WebMercatorQuad", 10, 272, 410))
+    assert type(ours) is type(generated.value)
+    assert ours.status_code == generated.value.status_code == status
+    assert ours.error is not None and generated.value.error is not None
+    assert (ours.error.code, ours.error.message) == (
+        generated.value.error.code,
+        generated.value.error.message,
+    )
+
+
+def test_without_a_template_the_helper_calls_the_generated_operation(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azure.planetarycomputer._tile_requests import TileRequestTemplate
+
+    client, _ = make_client()
+    assert (
+        TileRequestTemplate.build(client.data, "no_such_operation", ("naip",), "WebMercatorQuad", {}) is None
+    )
+    calls: list[tuple[Any, ...]] = []
+    generated = client.data.get_tile
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return generated(*args, **kwargs)
+
+    monkeypatch.setattr(TileRequestTemplate, "build", classmethod(lambda cls, *args: None))
+    monkeypatch.setattr(client.data, "get_tile", counted)
+    tiles = dict(client.data.iter_tiles("naip", "item-1", bbox=BBOX, zooms=12))
+    assert {Tile(*t) for t in hand_computed(BBOX, 12)} == set(tiles)
+    assert all(tiles[tile] == body_for(tile) for tile in tiles)
+    assert len(calls) == len(tiles)

@@ -342,3 +342,33 @@ def test_a_multipart_upload_is_byte_for_byte_what_requests_sends(server: FaultSe
         theirs.body, theirs.header("Content-Type") or ""
     )
     assert b'name="file"; filename="t.png"' in ours.body
+
+
+def test_bodies_are_framed_as_requests_frames_them(server: FaultServer, tmp_path: Path) -> None:
+    server.script("/upload", Reply.json({}), method="PUT")
+    upload = tmp_path / "body.bin"
+    upload.write_bytes(b"0123456789" * 1000)
+
+    def send_all(transport: Any) -> None:
+        with _client(server.url, transport=transport) as client:
+            client.send_request(HttpRequest("PUT", f"{server.url}/upload", content="café")).read()
+            with upload.open("rb") as file:
+                file.seek(10)
+                client.send_request(HttpRequest("PUT", f"{server.url}/upload", content=file)).read()
+            chunks = iter([b"ab", b"cd"])
+            client.send_request(HttpRequest("PUT", f"{server.url}/upload", content=chunks)).read()
+
+    send_all(Urllib3Transport())
+    send_all(RequestsTransport())
+    ours, theirs = server.requests[:3], server.requests[3:]
+    # a str goes as UTF-8, its Content-Length counted in bytes (azure-core counts characters)
+    assert ours[0].body == "café".encode() and ours[0].header("Content-Length") == "5"
+    # a file goes with its remaining length, not chunked
+    for request in (ours[1], theirs[1]):
+        assert request.body == upload.read_bytes()[10:]
+        assert request.header("Content-Length") == "9990"
+        assert request.header("Transfer-Encoding") is None
+    # an iterator of unknown length goes chunked
+    for request in (ours[2], theirs[2]):
+        assert request.body == b"abcd"
+        assert request.header("Transfer-Encoding") == "chunked"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import unquote, urlsplit
@@ -63,9 +64,26 @@ def request_origin(url: str) -> tuple[str, str, int] | None:
     whitespace, control characters, a backslash, non-ASCII characters, user information or an
     invalid host or port has no origin: it must never be sent a credential.
     """
-    if not isinstance(url, str) or _origin_problem(url) is not None:
+    if not isinstance(url, str) or _AMBIGUOUS.search(url) or not url.isascii():
         return None
-    parts = urlsplit(url)
+    # Beyond those characters the origin depends on the scheme and authority only (urlsplit ends
+    # the authority at the first "/", "?" or "#"): it is parsed once per distinct prefix, which
+    # matters because every request of the client asks.
+    scheme_end = url.find("://")
+    authority_end = _AUTHORITY_END.search(url, scheme_end + 3) if scheme_end >= 0 else None
+    return _prefix_origin(url if authority_end is None else url[: authority_end.start()])
+
+
+_AUTHORITY_END = re.compile(r"[/?#]")
+# A path segment starts the URL or follows "/" or the scheme's ":"; a dot segment starts with a dot.
+_DOT_SEGMENT_START = re.compile(r"(?:^|[/:])(?:\.|%2e)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=64)
+def _prefix_origin(prefix: str) -> tuple[str, str, int] | None:
+    if _origin_problem(prefix) is not None:
+        return None
+    parts = urlsplit(prefix)
     scheme = parts.scheme.lower()
     port = parts.port if parts.port is not None else _DEFAULT_PORTS[scheme]
     return scheme, (parts.hostname or "").lower(), port
@@ -77,6 +95,9 @@ def dot_segment(url: str) -> str | None:
     HTTP libraries remove such segments before sending (``/items/..`` becomes ``/items/``... of the
     parent), so a request whose path holds one would reach another resource than it names.
     """
+    # The usual case, decided without parsing (urlsplit drops whitespace and tabs: those go the long way)
+    if not _DOT_SEGMENT_START.search(url) and not _AMBIGUOUS.search(url):
+        return None
     for segment in urlsplit(url).path.split("/"):
         if unquote(segment) in (".", ".."):
             return segment

@@ -30,6 +30,7 @@ import importlib
 import inspect
 import numbers
 import os
+import queue
 import re
 import sys
 import threading
@@ -43,7 +44,6 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union
@@ -63,6 +63,7 @@ from ._tile_grid import (
     normalize_zooms,
     tile_matrix_set_from_definition,
 )
+from ._tile_requests import TileRequestTemplate, raise_for_tile_status
 from ._transport import Urllib3Transport
 
 if TYPE_CHECKING:
@@ -471,38 +472,83 @@ def size_connection_pool(pipeline_client: Any, concurrency: int) -> None:
                 )
 
 
+class _TilesFailed(NamedTuple):
+    """Sent by a worker whose draw from the tile iterator raised: the caller re-raises it."""
+
+    error: BaseException
+
+
 def _bounded(
     tiles: Iterator[Tile], work: Callable[[Tile], _T], concurrency: int
 ) -> Generator[tuple[Tile, _T | Exception], None, None]:
-    """Run ``work`` on the tiles in a pool, never more than ``concurrency`` at once; yield outcomes
-    as they complete. Tiles are drawn from ``tiles`` only as slots free up."""
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="planetarycomputer-tiles")
-    pending: dict[Future[_T], Tile] = {}
-    try:
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < concurrency:
-                tile = next(tiles, None)
+    """Run ``work`` on the tiles in ``concurrency`` threads; yield outcomes as they complete.
+
+    A thread draws its next tile from ``tiles`` when it holds one of ``concurrency`` slots; a slot is
+    given back when the caller comes back for the next outcome. So the tiles in flight, waiting in
+    the queue or held by the caller are never more than ``concurrency``: a slow consumer slows the
+    fetching down instead of piling bodies up in memory. Outcomes come back through one queue: per
+    tile that is a put and a get, where a pool of futures would install and remove a waiter on
+    every pending future at each completion. Closing the generator early lets the requests in
+    flight finish and starts no more.
+    """
+    outcomes: queue.SimpleQueue[tuple[Tile, Any, BaseException | None] | _TilesFailed | None]
+    outcomes = queue.SimpleQueue()
+    draw_lock = threading.Lock()
+    stopping = threading.Event()
+    slots = threading.Semaphore(concurrency)
+
+    def draw() -> Tile | None:
+        with draw_lock:
+            return None if stopping.is_set() else next(tiles, None)
+
+    def worker() -> None:
+        try:
+            while True:
+                slots.acquire()
+                try:
+                    tile = draw()
+                except BaseException as error:  # the iterator failed: the caller raises it
+                    stopping.set()
+                    outcomes.put(_TilesFailed(error))
+                    return
                 if tile is None:
-                    exhausted = True
-                else:
-                    pending[pool.submit(work, tile)] = tile
-            if not pending:
-                return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                tile = pending.pop(future)
-                error = future.exception()
+                    return
+                try:
+                    outcomes.put((tile, work(tile), None))
+                except BaseException as error:
+                    outcomes.put((tile, None, error))
+        finally:
+            outcomes.put(None)  # this worker is done
+
+    workers = [
+        threading.Thread(target=worker, name=f"planetarycomputer-tiles-{n}", daemon=True)
+        for n in range(concurrency)
+    ]
+    for thread in workers:
+        thread.start()
+    running = len(workers)
+    try:
+        while running:
+            outcome = outcomes.get()
+            if outcome is None:
+                running -= 1
+            elif isinstance(outcome, _TilesFailed):
+                raise outcome.error
+            else:
+                tile, result, error = outcome
                 if error is None:
-                    yield tile, future.result()
+                    yield tile, result
                 elif isinstance(error, Exception):
                     yield tile, error
                 else:
                     raise error
+                slots.release()
     finally:
-        for future in pending:
-            future.cancel()
-        pool.shutdown(wait=True)
+        stopping.set()
+        for _ in workers:  # wakes the threads waiting for a slot: they find `stopping` set
+            slots.release()
+        for thread in workers:
+            thread.join()
 
 
 class DataTileOperations(_GeneratedDataOperations):
@@ -610,13 +656,32 @@ class DataTileOperations(_GeneratedDataOperations):
         size_connection_pool(self._client, plan.concurrency)
         return plan, tms, tiles
 
+    def _tile_chunks(self, plan: TilePlan) -> Callable[[Tile], Iterator[bytes]]:
+        """Sends one tile's request; returns its body's chunks, or raises as the tile operation does."""
+        template = TileRequestTemplate.build(
+            self, plan.operation, plan.target, plan.tile_matrix_set_id, plan.options
+        )
+        if template is None:
+            operation = getattr(self, plan.operation)
+            return lambda tile: operation(*plan.arguments(tile), **plan.options)
+        run = self._client._pipeline.run
+
+        def tile_chunks(tile: Tile) -> Iterator[bytes]:
+            response = run(template.request(tile), stream=True).http_response
+            if response.status_code != 200:
+                response.read()
+                raise_for_tile_status(response)
+            return response.iter_bytes()
+
+        return tile_chunks
+
     def _iter_tiles(
         self, plan: TilePlan, tms: morecantile.TileMatrixSet, tiles: Iterator[Tile]
     ) -> Generator[tuple[Tile, bytes], None, None]:
-        operation = getattr(self, plan.operation)
+        tile_chunks = self._tile_chunks(plan)
 
         def fetch(tile: Tile) -> bytes:
-            return b"".join(operation(*plan.arguments(tile), **plan.options))
+            return b"".join(tile_chunks(tile))
 
         run = TileRun.start(plan, tms)
         try:
@@ -676,11 +741,10 @@ class DataTileOperations(_GeneratedDataOperations):
             concurrency=concurrency,
             progress=progress,
         )
-        operation = getattr(self, plan.operation)
+        tile_chunks = self._tile_chunks(plan)
 
         def download(tile: Tile) -> int:
-            chunks = operation(*plan.arguments(tile), **plan.options)
-            return write_atomically(tile_path(target, tile, extension), chunks)
+            return write_atomically(tile_path(target, tile, extension), tile_chunks(tile))
 
         run = TileRun.start(plan, tms, target)
         try:

@@ -399,4 +399,24 @@ class Urllib3Transport(HttpTransport):
             return prepared.body, headers
         if isinstance(data, str):
             data = data.encode("utf-8")
+            headers["Content-Length"] = str(len(data))  # azure-core counted characters
+        elif hasattr(data, "read") and "Content-Length" not in headers and "Transfer-Encoding" not in headers:
+            # As requests does: a file of known size goes with a Content-Length, not chunked (some
+            # servers, e.g. storage, refuse chunked uploads).
+            remaining = _remaining_length(data)
+            if remaining is not None:
+                headers["Content-Length"] = str(remaining)
         return data, headers
+
+
+def _remaining_length(file: Any) -> int | None:
+    """Bytes left to read in a file-like object, or None when that cannot be known."""
+    try:
+        position = file.tell()
+        if hasattr(file, "fileno"):
+            return max(os.fstat(file.fileno()).st_size - position, 0)
+        end = file.seek(0, os.SEEK_END)
+        file.seek(position)
+        return max(end - position, 0)
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
+        return None

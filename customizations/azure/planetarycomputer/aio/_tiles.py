@@ -17,6 +17,7 @@ import asyncio
 import os
 from collections.abc import (
     AsyncGenerator,
+    AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
@@ -31,6 +32,7 @@ from .._atomic_file import write_atomically_async
 from .._generated.aio.operations import DataOperations as _GeneratedDataOperations
 from .._search_params import GeoInterface
 from .._tile_grid import Tile, covering_tiles, tile_matrix_set_from_definition
+from .._tile_requests import TileRequestTemplate, raise_for_tile_status
 from .._tiles import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TILE_MATRIX_SET_ID,
@@ -156,13 +158,32 @@ class DataTileOperations(_GeneratedDataOperations):
         )
         return self._iter_tiles(plan, tms, tiles)
 
+    def _tile_chunks(self, plan: TilePlan) -> Callable[[Tile], Awaitable[AsyncIterator[bytes]]]:
+        """Async twin of the synchronous ``_tile_chunks``: one tile's body chunks, or its error."""
+        template = TileRequestTemplate.build(
+            self, plan.operation, plan.target, plan.tile_matrix_set_id, plan.options
+        )
+        if template is None:
+            operation = getattr(self, plan.operation)
+            return lambda tile: operation(*plan.arguments(tile), **plan.options)
+        run = self._client._pipeline.run
+
+        async def tile_chunks(tile: Tile) -> AsyncIterator[bytes]:
+            response = (await run(template.request(tile), stream=True)).http_response
+            if response.status_code != 200:
+                await response.read()
+                raise_for_tile_status(response)
+            return response.iter_bytes()
+
+        return tile_chunks
+
     async def _iter_tiles(
         self, plan: TilePlan, tms: morecantile.TileMatrixSet, tiles: Iterator[Tile]
     ) -> AsyncGenerator[tuple[Tile, bytes], None]:
-        operation = getattr(self, plan.operation)
+        tile_chunks = self._tile_chunks(plan)
 
         async def fetch(tile: Tile) -> bytes:
-            chunks = await operation(*plan.arguments(tile), **plan.options)
+            chunks = await tile_chunks(tile)
             return b"".join([chunk async for chunk in chunks])
 
         run = TileRun.start(plan, tms)
@@ -217,11 +238,10 @@ class DataTileOperations(_GeneratedDataOperations):
             concurrency=concurrency,
             progress=progress,
         )
-        operation = getattr(self, plan.operation)
+        tile_chunks = self._tile_chunks(plan)
 
         async def download(tile: Tile) -> int:
-            chunks = await operation(*plan.arguments(tile), **plan.options)
-            return await write_atomically_async(tile_path(target, tile, extension), chunks)
+            return await write_atomically_async(tile_path(target, tile, extension), await tile_chunks(tile))
 
         run = TileRun.start(plan, tms, target)
         outcomes = _bounded(run.unfinished(tiles, extension, bool(overwrite)), download, plan.concurrency)

@@ -678,3 +678,55 @@ def test_without_a_template_the_helper_calls_the_generated_operation(monkeypatch
     assert {Tile(*t) for t in hand_computed(BBOX, 12)} == set(tiles)
     assert all(tiles[tile] == body_for(tile) for tile in tiles)
     assert len(calls) == len(tiles)
+
+
+# --------------------------------------------------------------------------------------------------
+# The bounded worker threads (_bounded)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_bounded_keeps_at_most_concurrency_tiles_ahead_of_a_slow_consumer() -> None:
+    from azure.planetarycomputer._tiles import _bounded
+
+    drawn: list[int] = []
+
+    def tiles() -> Iterator[Tile]:
+        for n in range(50):
+            drawn.append(n)
+            yield Tile(n, 0, 10)
+
+    outcomes = _bounded(tiles(), lambda tile: tile.x, concurrency=3)
+    first = next(outcomes)
+    time.sleep(0.2)  # the consumer holds one outcome; the workers may fill the other two slots only
+    assert len(drawn) == 3
+    results = [first[1], *(result for _, result in outcomes)]
+    assert sorted(result for result in results if isinstance(result, int)) == list(range(50))
+
+
+def test_bounded_raises_what_the_tile_iterator_raises_and_stops() -> None:
+    from azure.planetarycomputer._tiles import _bounded
+
+    def tiles() -> Iterator[Tile]:
+        yield Tile(0, 0, 10)
+        raise RuntimeError("tile grid failed")
+
+    with pytest.raises(RuntimeError, match="tile grid failed"):
+        list(_bounded(tiles(), lambda tile: tile.x, concurrency=4))
+
+
+def test_bounded_yields_errors_and_raises_base_exceptions() -> None:
+    from azure.planetarycomputer._tiles import _bounded
+
+    def work(tile: Tile) -> int:
+        if tile.x == 1:
+            raise ValueError("bad tile")
+        if tile.x == 3:
+            raise KeyboardInterrupt
+        return tile.x
+
+    outcomes = _bounded(iter([Tile(0, 0, 1), Tile(1, 0, 1)]), work, concurrency=2)
+    results = dict(outcomes)
+    assert results[Tile(0, 0, 1)] == 0
+    assert isinstance(results[Tile(1, 0, 1)], ValueError)
+    with pytest.raises(KeyboardInterrupt):
+        list(_bounded(iter([Tile(3, 0, 1)]), work, concurrency=2))

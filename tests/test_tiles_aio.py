@@ -151,3 +151,44 @@ async def test_a_service_defined_tile_matrix_set_is_fetched_once() -> None:
         ]
         assert set(tiles) == {Tile(*t) for t in hand_computed(BBOX, 12)}
     assert sum(r.path.startswith("/data/tile-matrix-sets/") for r in transport.requests) == 1
+
+
+@pytest.mark.parametrize("operation", ["get_tile", "get_collection_tile", "get_search_tile"])
+async def test_the_helper_sends_what_the_generated_async_operation_sends(operation: str) -> None:
+    targets: dict[str, dict[str, Any]] = {
+        "get_tile": {"collection_id": "naip", "item_id": "ga m/sample#1"},
+        "get_collection_tile": {"collection_id": "naip"},
+        "get_search_tile": {"search_id": "0a1b2c3d"},
+    }
+    options: dict[str, Any] = {
+        "assets": ["image"],
+        "asset_band_indices": ["image|1,2,3"],
+        "rescale": ["0,255"],
+        "scale": 2,
+    }
+    client, transport = make_client()
+    tiles = await client.data.iter_tiles(**targets[operation], bbox=BBOX, zooms=12, **options)
+    fetched = [tile async for tile, _ in tiles]
+    by_tile = {tile_of(request): request for request in transport.requests}
+    for tile in fetched:
+        transport.requests.clear()
+        chunks = await getattr(client.data, operation)(
+            *targets[operation].values(), "WebMercatorQuad", tile.z, tile.x, tile.y, **options
+        )
+        assert b"".join([chunk async for chunk in chunks]) == body_for(tile)
+        (expected,) = transport.requests
+        assert by_tile[tile].url == expected.url
+        assert by_tile[tile].headers.keys() == expected.headers.keys()
+
+
+async def test_a_tile_error_is_the_generated_async_operations_error() -> None:
+    def responder(request: CapturedRequest) -> CannedResponse:
+        return CannedResponse.json({"error": {"code": "NoData", "message": "outside"}}, status=404)
+
+    client, _ = make_client(responder, retry_total=0)
+    tiles = await client.data.iter_tiles("naip", "item-1", bbox=BBOX, zooms=10)
+    with pytest.raises(TileDownloadError) as raised:
+        [tile async for tile in tiles]
+    error = raised.value.failures[0].error
+    assert isinstance(error, ResourceNotFoundError)
+    assert error.error is not None and (error.error.code, error.error.message) == ("NoData", "outside")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import json
 import re
 import socket
 import struct
@@ -235,25 +236,29 @@ def test_netrc_never_replaces_the_bearer_token(
     assert server.requests[0].header("Authorization") == TOKEN
 
 
-class _ForwardProxy(http.server.ThreadingHTTPServer):
-    """A plain-http forward proxy that records the request targets it is asked for."""
+class _RecordingServer(http.server.ThreadingHTTPServer):
+    """Records the request targets it gets and answers each with a collection ``{"id": answer_id}``.
+
+    As a forward proxy, the targets are the absolute URLs it is asked to fetch.
+    """
 
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+    def __init__(self, answer_id: str) -> None:
+        super().__init__(("127.0.0.1", 0), _RecordingHandler)
+        self.answer_id = answer_id
         self.targets: list[str] = []
         self.proxy_authorization: list[str | None] = []
 
 
-class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+class _RecordingHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _ForwardProxy
+    server: _RecordingServer
 
     def do_GET(self) -> None:
         self.server.targets.append(self.path)
         self.server.proxy_authorization.append(self.headers.get("Proxy-Authorization"))
-        body = b'{"id": "via-proxy"}'
+        body = json.dumps({"id": self.server.answer_id}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -265,8 +270,8 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def proxy() -> Iterator[_ForwardProxy]:
-    forward_proxy = _ForwardProxy()
+def proxy() -> Iterator[_RecordingServer]:
+    forward_proxy = _RecordingServer("via-proxy")
     thread = threading.Thread(target=forward_proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -277,7 +282,7 @@ def proxy() -> Iterator[_ForwardProxy]:
 
 
 def test_proxies_come_from_the_environment_once_per_host(
-    server: FaultServer, proxy: _ForwardProxy, monkeypatch: pytest.MonkeyPatch
+    server: FaultServer, proxy: _RecordingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.script("/stac/collections/naip", Reply.json({"id": "direct"}))
     proxy_url = f"http://user:p%40ss@127.0.0.1:{proxy.server_address[1]}"
@@ -299,7 +304,7 @@ def test_proxies_come_from_the_environment_once_per_host(
     assert len(proxy.targets) == 1
 
 
-def test_proxies_given_per_call_win(server: FaultServer, proxy: _ForwardProxy) -> None:
+def test_proxies_given_per_call_win(server: FaultServer, proxy: _RecordingServer) -> None:
     server.script("/stac/collections/naip", Reply.json({"id": "direct"}))
     proxies = {"http": f"http://127.0.0.1:{proxy.server_address[1]}"}
     client = _client(server.url, use_env_settings=False)
@@ -372,3 +377,64 @@ def test_bodies_are_framed_as_requests_frames_them(server: FaultServer, tmp_path
     for request in (ours[2], theirs[2]):
         assert request.body == b"abcd"
         assert request.header("Transfer-Encoding") == "chunked"
+
+
+# --------------------------------------------------------------------------------------------------
+# TLS: certificates are verified (certifi's bundle by default), as with requests
+# --------------------------------------------------------------------------------------------------
+
+
+class _TlsServer:
+    """An HTTPS server on 127.0.0.1 with a certificate from a throwaway CA (trustme)."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        import ssl
+
+        import trustme
+
+        self.ca = trustme.CA()
+        self.ca_path = tmp_path / "ca.pem"
+        self.ca.cert_pem.write_to_path(str(self.ca_path))
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self.httpd = _RecordingServer("over-tls")
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[_TlsServer]:
+    server = _TlsServer(tmp_path)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("transport_class", [Urllib3Transport, RequestsTransport])
+def test_an_untrusted_certificate_is_refused(
+    tls_server: _TlsServer, transport_class: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
+        _client(tls_server.url, transport=transport_class()).stac.get_collection("naip")
+    assert tls_server.httpd.targets == []
+
+
+@pytest.mark.parametrize("transport_class", [Urllib3Transport, RequestsTransport])
+def test_a_trusted_ca_is_accepted_from_the_keyword_or_the_environment(
+    tls_server: _TlsServer, transport_class: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    client = _client(tls_server.url, transport=transport_class(connection_verify=str(tls_server.ca_path)))
+    assert client.stac.get_collection("naip").id == "over-tls"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.ca_path))
+    assert _client(tls_server.url, transport=transport_class()).stac.get_collection("naip").id == "over-tls"
+    assert len(tls_server.httpd.targets) == 2

@@ -43,6 +43,7 @@ _SENTINEL = (7654321.0, 8765432.0, 9876543.0)
 
 
 def _coordinates(z: float, x: float, y: float) -> str:
+    """A tile's path segments, ``/z/x/y``, as the generated request builders write them."""
     return "/" + "/".join(
         _SERIALIZER.url(name, value, "float") for name, value in (("z", z), ("x", x), ("y", y))
     )

@@ -7,6 +7,7 @@ connections the requests transport opens.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import logging
@@ -17,7 +18,7 @@ import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import morecantile
 import pytest
@@ -730,3 +731,89 @@ def test_bounded_yields_errors_and_raises_base_exceptions() -> None:
     assert isinstance(results[Tile(1, 0, 1)], ValueError)
     with pytest.raises(KeyboardInterrupt):
         list(_bounded(iter([Tile(3, 0, 1)]), work, concurrency=2))
+
+
+class _RecordingSpan:
+    """A minimal azure-core span implementation that records the names of the spans opened."""
+
+    names: ClassVar[list[str]] = []
+    kind = None
+    span_instance = None
+
+    def __init__(self, span: Any = None, name: str = "span", **kwargs: Any) -> None:
+        _RecordingSpan.names.append(name)
+
+    def span(self, name: str = "child_span", **kwargs: Any) -> _RecordingSpan:
+        return _RecordingSpan(name=name, **kwargs)
+
+    def __enter__(self) -> _RecordingSpan:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+    def set_http_attributes(self, request: Any, response: Any = None) -> None:
+        pass
+
+    def add_attribute(self, key: str, value: Any) -> None:
+        pass
+
+    def get_trace_parent(self) -> str:
+        return ""
+
+    def to_header(self) -> dict[str, str]:
+        return {}
+
+    @classmethod
+    def link(cls, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    @classmethod
+    def link_from_headers(cls, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    @classmethod
+    def get_current_span(cls) -> Any:
+        return None
+
+    @classmethod
+    def get_current_tracer(cls) -> Any:
+        return None
+
+    @classmethod
+    def set_current_span(cls, span: Any) -> None:
+        pass
+
+    @classmethod
+    def set_current_tracer(cls, tracer: Any) -> None:
+        pass
+
+    @classmethod
+    def change_context(cls, span: Any) -> Any:
+        return contextlib.nullcontext()
+
+    @classmethod
+    def with_current_context(cls, func: Any) -> Any:
+        return func
+
+
+def test_each_tile_is_traced_as_the_generated_operation_traces_it() -> None:
+    from azure.core.settings import settings
+
+    client, _ = make_client()
+    settings.tracing_implementation.set_value(_RecordingSpan)  # type: ignore[arg-type]  # duck-typed span
+    try:
+        b"".join(client.data.get_tile("naip", "item-1", "WebMercatorQuad", 12, 1087, 1637))
+        by_the_operation = list(_RecordingSpan.names)
+        _RecordingSpan.names.clear()
+        tiles = dict(client.data.iter_tiles("naip", "item-1", bbox=BBOX, zooms=12))
+    finally:
+        settings.tracing_implementation.unset_value()
+    assert by_the_operation == ["DataOperations.get_tile", "GET"]
+    assert sorted(_RecordingSpan.names) == sorted(by_the_operation * len(tiles))

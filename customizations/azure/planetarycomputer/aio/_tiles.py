@@ -28,6 +28,8 @@ from collections.abc import (
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from azure.core.tracing.decorator_async import distributed_trace_async
+
 from .._atomic_file import write_atomically_async
 from .._generated.aio.operations import DataOperations as _GeneratedDataOperations
 from .._search_params import GeoInterface
@@ -168,6 +170,8 @@ class DataTileOperations(_GeneratedDataOperations):
             return lambda tile: operation(*plan.arguments(tile), **plan.options)
         run = self._client._pipeline.run
 
+        # The span the generated operation would open, so traces look the same either way.
+        @distributed_trace_async(name_of_span=f"DataOperations.{plan.operation}")
         async def tile_chunks(tile: Tile) -> AsyncIterator[bytes]:
             response = (await run(template.request(tile), stream=True)).http_response
             if response.status_code != 200:

@@ -216,6 +216,7 @@ def compile_our_bytecode() -> None:
     environments) keeps Python from caching its bytecode: each import would compile ~2 MB of
     generated source, which no user's installed package does.
     """
+    # compileall does not follow the _generated symlink: the generated tree is compiled on its own
     for tree in (ROOT / "customizations" / "azure", ROOT / "generated" / "python"):
         subprocess.run(
             [str(OURS_PYTHON), "-m", "compileall", "-q", str(tree)], check=True, stdout=subprocess.DEVNULL

@@ -281,27 +281,27 @@ def proxy() -> Iterator[_RecordingServer]:
         forward_proxy.server_close()
 
 
-def test_proxies_come_from_the_environment_once_per_host(
+def test_proxies_come_from_the_environment_and_follow_its_changes(
     server: FaultServer, proxy: _RecordingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.script("/stac/collections/naip", Reply.json({"id": "direct"}))
     proxy_url = f"http://user:p%40ss@127.0.0.1:{proxy.server_address[1]}"
-    monkeypatch.setenv("HTTP_PROXY", proxy_url)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
     client = _client(server.url)
+    assert client.stac.get_collection("naip").id == "direct"
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)  # set after the client's first request
     assert client.stac.get_collection("naip").id == "via-proxy"
     assert proxy.targets == [f"{server.url}/stac/collections/naip?api-version=2026-04-15"]
     assert proxy.proxy_authorization == ["Basic dXNlcjpwQHNz"]  # user:p@ss
-    assert server.requests == []
-
-    # NO_PROXY bypasses it, for a client created after the change
+    # NO_PROXY bypasses it, as soon as it is set
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    assert _client(server.url).stac.get_collection("naip").id == "direct"
+    assert client.stac.get_collection("naip").id == "direct"
     # use_env_settings=False ignores the environment
     monkeypatch.delenv("NO_PROXY")
     assert _client(server.url, use_env_settings=False).stac.get_collection("naip").id == "direct"
     assert len(proxy.targets) == 1
+    assert len(server.requests) == 3
 
 
 def test_proxies_given_per_call_win(server: FaultServer, proxy: _RecordingServer) -> None:
@@ -312,22 +312,18 @@ def test_proxies_given_per_call_win(server: FaultServer, proxy: _RecordingServer
     assert client.stac.get_collection("naip").id == "direct"
 
 
-def test_tls_settings_reach_the_connection_pool(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    bundle = tmp_path / "ca.pem"
-    bundle.write_text("")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+def test_tls_settings_reach_the_connection_pool(tmp_path: Path) -> None:
+    import certifi
+
     transport = Urllib3Transport()
-    assert transport._new_manager(None, True, None).connection_pool_kw["ca_certs"] == str(bundle)
+    assert transport._new_manager(None, True, None).connection_pool_kw["ca_certs"] == certifi.where()
+    bundle = tmp_path / "ca.pem"
+    assert transport._new_manager(None, str(bundle), None).connection_pool_kw["ca_certs"] == str(bundle)
+    bundle_directory = transport._new_manager(None, str(tmp_path), None).connection_pool_kw["ca_cert_dir"]
+    assert bundle_directory == str(tmp_path)
     unverified = transport._new_manager(None, False, ("c.pem", "k.pem")).connection_pool_kw
     assert unverified["cert_reqs"] == "CERT_NONE"
     assert (unverified["cert_file"], unverified["key_file"]) == ("c.pem", "k.pem")
-    bundle_directory = transport._new_manager(None, str(tmp_path), None).connection_pool_kw["ca_cert_dir"]
-    assert bundle_directory == str(tmp_path)
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-    import certifi
-
-    assert transport._new_manager(None, True, None).connection_pool_kw["ca_certs"] == certifi.where()
 
 
 def _multipart_shape(body: bytes, content_type: str) -> bytes:
@@ -435,6 +431,9 @@ def test_a_trusted_ca_is_accepted_from_the_keyword_or_the_environment(
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     client = _client(tls_server.url, transport=transport_class(connection_verify=str(tls_server.ca_path)))
     assert client.stac.get_collection("naip").id == "over-tls"
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.ca_path))
-    assert _client(tls_server.url, transport=transport_class()).stac.get_collection("naip").id == "over-tls"
+    client = _client(tls_server.url, transport=transport_class())
+    with pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
+        client.stac.get_collection("naip")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.ca_path))  # the same client follows it
+    assert client.stac.get_collection("naip").id == "over-tls"
     assert len(tls_server.httpd.targets) == 2

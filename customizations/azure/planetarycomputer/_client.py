@@ -119,7 +119,7 @@ class PlanetaryComputerProClient(_GeneratedClient):
 
     Requests go through urllib3 directly (:class:`~azure.planetarycomputer.Urllib3Transport`), which
     costs about half the CPU per request of azure-core's default requests transport; proxies and the
-    CA bundle are read from the environment once per host. ``transport=RequestsTransport()`` (from
+    CA bundle come from the environment, as with requests. ``transport=RequestsTransport()`` (from
     ``azure.core.pipeline.transport``) restores azure-core's default.
 
     :ivar stac: STAC catalog operations.

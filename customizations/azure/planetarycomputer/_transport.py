@@ -6,9 +6,11 @@ cookie jars on every call. A tile or a search page is one small request, so that
 dominates: this transport sends the same requests through urllib3 (which requests uses
 underneath) and maps its errors to the same azure-core exceptions.
 
-Environment settings (``use_env_settings=True``, the default) are read once per host, on its first
-request: ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` as the standard library
-reads them, and ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` for the CA bundle, as requests does.
+Environment settings (``use_env_settings=True``, the default) are those requests reads:
+``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` (as the standard library reads them)
+and ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``. requests scans the whole environment on every
+request; here each request looks up just these variables, and a host's proxy is worked out again
+only when one of them has changed.
 Unlike requests, ``~/.netrc`` is never read: its Basic credentials would replace the bearer token.
 Pass ``transport=azure.core.pipeline.transport.RequestsTransport()`` to the client to use requests.
 """
@@ -162,8 +164,16 @@ class Urllib3TransportResponse(HttpResponseImpl):
         return self._content
 
 
-def _environment_ca_bundle() -> str | None:
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+# The variables that decide a request's proxy and CA bundle, in both cases where both are read.
+_ENVIRONMENT_VARIABLES = (
+    *(
+        name
+        for base in ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
+        for name in (base, base.upper())
+    ),
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+)
 
 
 def _default_ca_bundle() -> str | None:
@@ -216,6 +226,9 @@ class Urllib3Transport(HttpTransport):
         self._lock = threading.Lock()
         # One PoolManager per (proxy, verify, cert); each keeps one pool of connections per host.
         self._managers: dict[tuple[str | None, Verify, Cert], urllib3.PoolManager] = {}
+        # The environment variables as last seen, the CA bundle they name and each host's proxy.
+        self._environment: tuple[str | None, ...] = ()
+        self._environment_ca_bundle: str | None = None
         self._environment_proxies: dict[tuple[str, str], str | None] = {}
         self._closed = False
 
@@ -269,6 +282,10 @@ class Urllib3Transport(HttpTransport):
         cert: Cert = kwargs.get("connection_cert", config.cert)
         if isinstance(cert, list):
             cert = (cert[0], cert[1])
+        if self._use_env_settings:
+            self._follow_environment()
+            if verify is True and self._environment_ca_bundle:
+                verify = self._environment_ca_bundle
         proxy = self._proxy_for(request.url, kwargs.get("proxies"))
         manager = self._manager(proxy, verify, cert)
         body, headers = self._body_and_headers(request)
@@ -310,6 +327,13 @@ class Urllib3Transport(HttpTransport):
             read = kwargs.get("read_timeout", self.connection_config.read_timeout)
         return urllib3.Timeout(connect=connect, read=read)
 
+    def _follow_environment(self) -> None:
+        environment = tuple(map(os.environ.get, _ENVIRONMENT_VARIABLES))
+        if environment != self._environment:
+            self._environment_proxies = {}
+            self._environment_ca_bundle = environment[-2] or environment[-1]  # REQUESTS_, then CURL_
+            self._environment = environment
+
     def _proxy_for(self, url: str, proxies: Mapping[str, str] | None) -> str | None:
         parts = urlsplit(url)
         scheme, host = parts.scheme.lower(), (parts.hostname or "")
@@ -339,11 +363,7 @@ class Urllib3Transport(HttpTransport):
         if verify is False:
             pool["cert_reqs"] = "CERT_NONE"
         else:
-            bundle = verify if isinstance(verify, str) else None
-            if bundle is None:
-                bundle = (
-                    _environment_ca_bundle() if self._use_env_settings else None
-                ) or _default_ca_bundle()
+            bundle = verify if isinstance(verify, str) else _default_ca_bundle()
             pool["cert_reqs"] = "CERT_REQUIRED"
             if bundle is not None:
                 pool["ca_cert_dir" if os.path.isdir(bundle) else "ca_certs"] = bundle

@@ -164,7 +164,8 @@ class Urllib3TransportResponse(HttpResponseImpl):
         return self._content
 
 
-# The variables that decide a request's proxy and CA bundle, in both cases where both are read.
+# The variables that decide a request's proxy and CA bundle (the proxy ones in lower and upper case:
+# the standard library reads both).
 _ENVIRONMENT_VARIABLES = (
     *(
         name

@@ -698,7 +698,11 @@ def test_bounded_keeps_at_most_concurrency_tiles_ahead_of_a_slow_consumer() -> N
 
     outcomes = _bounded(tiles(), lambda tile: tile.x, concurrency=3)
     first = next(outcomes)
-    time.sleep(0.2)  # the consumer holds one outcome; the workers may fill the other two slots only
+    # The consumer holds one outcome: the workers may fill the other two slots, and no more.
+    deadline = time.monotonic() + 10
+    while len(drawn) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
     assert len(drawn) == 3
     results = [first[1], *(result for _, result in outcomes)]
     assert sorted(result for result in results if isinstance(result, int)) == list(range(50))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import http.server
 import json
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -297,8 +298,9 @@ class FaultServer:
             assert server.count("/stac/collections/naip") == 2
     """
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", ssl_context: ssl.SSLContext | None = None) -> None:
         self.host = host
+        self.scheme = "http" if ssl_context is None else "https"
         self.requests: list[RecordedRequest] = []
         self._routes: dict[tuple[str | None, str], _Route] = {}
         self._lock = threading.Lock()
@@ -306,6 +308,8 @@ class FaultServer:
         handler = type("Handler", (_FaultHandler,), {"fault_server": self})
         self._httpd = http.server.ThreadingHTTPServer((host, 0), handler)
         self._httpd.daemon_threads = True
+        if ssl_context is not None:  # HTTPS, with the context's certificate
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self.port: int = self._httpd.server_address[1]
         self._thread: threading.Thread | None = None
         self.faults = 0
@@ -315,7 +319,7 @@ class FaultServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self) -> FaultServer:
         self._thread = threading.Thread(

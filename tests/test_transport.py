@@ -8,8 +8,6 @@ settings, while never reading ~/.netrc (whose Basic credentials would replace th
 from __future__ import annotations
 
 import gzip
-import http.server
-import json
 import re
 import socket
 import struct
@@ -236,77 +234,42 @@ def test_netrc_never_replaces_the_bearer_token(
     assert server.requests[0].header("Authorization") == TOKEN
 
 
-class _RecordingServer(http.server.ThreadingHTTPServer):
-    """Records the request targets it gets and answers each with a collection ``{"id": answer_id}``.
-
-    As a forward proxy, the targets are the absolute URLs it is asked to fetch.
-    """
-
-    daemon_threads = True
-
-    def __init__(self, answer_id: str) -> None:
-        super().__init__(("127.0.0.1", 0), _RecordingHandler)
-        self.answer_id = answer_id
-        self.targets: list[str] = []
-        self.proxy_authorization: list[str | None] = []
-
-
-class _RecordingHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _RecordingServer
-
-    def do_GET(self) -> None:
-        self.server.targets.append(self.path)
-        self.server.proxy_authorization.append(self.headers.get("Proxy-Authorization"))
-        body = json.dumps({"id": self.server.answer_id}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def proxy() -> Iterator[_RecordingServer]:
-    forward_proxy = _RecordingServer("via-proxy")
-    thread = threading.Thread(target=forward_proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+def proxy() -> Iterator[FaultServer]:
+    """A plain-http forward proxy: it is asked for absolute URLs, and answers them itself."""
+    with FaultServer() as forward_proxy:
+        forward_proxy.script("/stac/collections/naip", Reply.json({"id": "via-proxy"}))
         yield forward_proxy
-    finally:
-        forward_proxy.shutdown()
-        forward_proxy.server_close()
 
 
 def test_proxies_come_from_the_environment_and_follow_its_changes(
-    server: FaultServer, proxy: _RecordingServer, monkeypatch: pytest.MonkeyPatch
+    server: FaultServer, proxy: FaultServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.script("/stac/collections/naip", Reply.json({"id": "direct"}))
-    proxy_url = f"http://user:p%40ss@127.0.0.1:{proxy.server_address[1]}"
+    proxy_url = f"http://user:p%40ss@127.0.0.1:{proxy.port}"
     for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     client = _client(server.url)
     assert client.stac.get_collection("naip").id == "direct"
     monkeypatch.setenv("HTTP_PROXY", proxy_url)  # set after the client's first request
     assert client.stac.get_collection("naip").id == "via-proxy"
-    assert proxy.targets == [f"{server.url}/stac/collections/naip?api-version=2026-04-15"]
-    assert proxy.proxy_authorization == ["Basic dXNlcjpwQHNz"]  # user:p@ss
+    assert [request.target for request in proxy.requests] == [
+        f"{server.url}/stac/collections/naip?api-version=2026-04-15"
+    ]
+    assert proxy.requests[0].header("Proxy-Authorization") == "Basic dXNlcjpwQHNz"  # user:p@ss
     # NO_PROXY bypasses it, as soon as it is set
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     assert client.stac.get_collection("naip").id == "direct"
     # use_env_settings=False ignores the environment
     monkeypatch.delenv("NO_PROXY")
     assert _client(server.url, use_env_settings=False).stac.get_collection("naip").id == "direct"
-    assert len(proxy.targets) == 1
+    assert len(proxy.requests) == 1
     assert len(server.requests) == 3
 
 
-def test_proxies_given_per_call_win(server: FaultServer, proxy: _RecordingServer) -> None:
+def test_proxies_given_per_call_win(server: FaultServer, proxy: FaultServer) -> None:
     server.script("/stac/collections/naip", Reply.json({"id": "direct"}))
-    proxies = {"http": f"http://127.0.0.1:{proxy.server_address[1]}"}
+    proxies = {"http": f"http://127.0.0.1:{proxy.port}"}
     client = _client(server.url, use_env_settings=False)
     assert client.stac.get_collection("naip", proxies=proxies).id == "via-proxy"
     assert client.stac.get_collection("naip").id == "direct"
@@ -380,36 +343,31 @@ def test_bodies_are_framed_as_requests_frames_them(server: FaultServer, tmp_path
 # --------------------------------------------------------------------------------------------------
 
 
-class _TlsServer:
-    """An HTTPS server on 127.0.0.1 with a certificate from a throwaway CA (trustme)."""
+class _TlsServer(FaultServer):
+    """A FaultServer over HTTPS, with a certificate for 127.0.0.1 from a throwaway CA (trustme)."""
 
     def __init__(self, tmp_path: Path) -> None:
         import ssl
 
         import trustme
 
-        self.ca = trustme.CA()
+        ca = trustme.CA()
         self.ca_path = tmp_path / "ca.pem"
-        self.ca.cert_pem.write_to_path(str(self.ca_path))
+        ca.cert_pem.write_to_path(str(self.ca_path))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        self.httpd = _RecordingServer("over-tls")
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        super().__init__(ssl_context=context)
+        self.script("/stac/collections/naip", Reply.json({"id": "over-tls"}))
 
 
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[_TlsServer]:
     server = _TlsServer(tmp_path)
+    server.start()
     try:
         yield server
     finally:
-        server.close()
+        server.stop()
 
 
 @pytest.mark.parametrize("transport_class", [Urllib3Transport, RequestsTransport])
@@ -420,7 +378,7 @@ def test_an_untrusted_certificate_is_refused(
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     with pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
         _client(tls_server.url, transport=transport_class()).stac.get_collection("naip")
-    assert tls_server.httpd.targets == []
+    assert tls_server.requests == []
 
 
 @pytest.mark.parametrize("transport_class", [Urllib3Transport, RequestsTransport])
@@ -436,4 +394,4 @@ def test_a_trusted_ca_is_accepted_from_the_keyword_or_the_environment(
         client.stac.get_collection("naip")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.ca_path))  # the same client follows it
     assert client.stac.get_collection("naip").id == "over-tls"
-    assert len(tls_server.httpd.targets) == 2
+    assert len(tls_server.requests) == 2

@@ -565,9 +565,9 @@ def prepare_directory(directory: Path, plan: TilePlan, manifest: dict[str, Any],
     recorded: Any
     try:
         recorded = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a new folder (writing it will tell if it can be)
         recorded = None
-    except (OSError, ValueError):
+    except ValueError:  # not JSON (UnicodeDecodeError is a ValueError too)
         recorded = "unreadable"
     if recorded != manifest:
         if recorded is not None and not overwrite:
@@ -950,13 +950,14 @@ class DataTileOperations(_GeneratedDataOperations):
         send = self._tile_sender(plan)
         stopping = threading.Event()
         skip_existing = not overwrite
+        writing = _OpenFiles()
 
         def download(tile: Tile) -> int | Skipped:
             path = tile_path(target, tile, extension)
             if skip_existing and path.is_file():
                 return SKIPPED
             # The file first: a disk that refuses it costs no request.
-            with AtomicFile(path) as sink:
+            with AtomicFile(path) as sink, writing.hold(sink):
                 body = send(tile)
                 try:
                     for chunk in body.read_until(stopping):
@@ -973,6 +974,7 @@ class DataTileOperations(_GeneratedDataOperations):
                 for _ in run.successes(outcomes, int):
                     pass
         finally:
+            writing.remove_abandoned()  # tiles still in flight after a stop leave no file behind
             run.close()
         run.raise_for_failures()
         return run.result()
@@ -980,6 +982,32 @@ class DataTileOperations(_GeneratedDataOperations):
 
 def _nothing() -> None:
     pass
+
+
+class _OpenFiles:
+    """The temporary files of the tiles being downloaded, so a stopped run can remove those of the
+    tiles it abandons (their threads may outlive the process, e.g. after Ctrl-C)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._files: set[AtomicFile] = set()
+
+    @contextlib.contextmanager
+    def hold(self, sink: AtomicFile) -> Iterator[None]:
+        with self._lock:
+            self._files.add(sink)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._files.discard(sink)
+
+    def remove_abandoned(self) -> None:
+        with self._lock:
+            abandoned = list(self._files)
+        for sink in abandoned:  # the thread writing it still may: it writes to a nameless file then
+            with contextlib.suppress(OSError):
+                sink.temporary.unlink()
 
 
 class TileBody(NamedTuple):

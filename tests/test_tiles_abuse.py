@@ -191,6 +191,27 @@ def test_a_crossing_bbox_plans_the_tiles_of_its_two_halves() -> None:
     assert columns == set(range(8180, 8192)) | set(range(0, 12))
 
 
+def test_a_multipolygon_split_at_the_antimeridian_is_planned_as_narrowly_as_the_bbox() -> None:
+    """RFC 7946 splits a crossing geometry at 180; its plain bounds would span the whole band
+    (106,496 tiles at zoom 13, over max_tiles), its parts give the 312 of the crossing box."""
+    fiji = {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [[[179.5, -17.0], [180.0, -17.0], [180.0, -16.5], [179.5, -16.5], [179.5, -17.0]]],
+            [[[-180.0, -17.0], [-179.5, -17.0], [-179.5, -16.5], [-180.0, -16.5], [-180.0, -17.0]]],
+        ],
+    }
+    area = normalize_area(None, fiji)
+    assert area.bbox == (179.5, -17.0, -179.5, -16.5)
+    assert count_covering_tiles(WEB_MERCATOR, [13], area) == 312
+    assert set(covering_tiles(WEB_MERCATOR, [13], area)) == set(
+        covering_tiles(WEB_MERCATOR, [13], normalize_area(FIJI, None))
+    )
+    # Parts far from the antimeridian keep their plain bounds.
+    apart = {"type": "MultiPoint", "coordinates": [[-10.0, 0.0], [10.0, 1.0]]}
+    assert normalize_area(None, apart).bbox == (-10.0, 0.0, 10.0, 1.0)
+
+
 def test_halves_sharing_tiles_at_low_zoom_yield_each_tile_once() -> None:
     area = normalize_area([10.0, -17.0, -10.0, -16.5], None)  # almost the whole band
     tiles = list(covering_tiles(WEB_MERCATOR, [0, 1, 2], area))

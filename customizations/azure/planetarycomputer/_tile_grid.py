@@ -147,7 +147,37 @@ def normalize_area(bbox: Sequence[float] | None, intersects: Mapping[str, Any] |
     west, south, east, north = (float(value) for value in shape.bounds)
     if not all(math.isfinite(value) for value in (west, south, east, north)):
         raise ValueError("intersects must have finite coordinates")
-    return Area((west, south, east, north), shape)
+    return Area(_narrowest_bbox(shape, (west, south, east, north)), shape)
+
+
+def _narrowest_bbox(
+    shape: Any, bounds: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    """The narrower of the geometry's plain bounds and its bounds across the antimeridian.
+
+    A geometry crossing the antimeridian comes split into parts on either side (RFC 7946), so its
+    plain bounds span nearly every longitude. Both boxes contain every part, and tiles are then
+    filtered by the geometry itself, so the narrower box selects the same tiles from far fewer.
+    """
+    south, north = bounds[1], bounds[3]
+    parts = [part for part in getattr(shape, "geoms", ()) if not part.is_empty]
+    if len(parts) < 2:
+        return bounds
+    spans: list[list[float]] = []
+    for low, high in sorted((float(part.bounds[0]), float(part.bounds[2])) for part in parts):
+        if spans and low <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], high)
+        else:
+            spans.append([low, high])
+    if len(spans) < 2:
+        return bounds
+    # The widest gap between the parts; if it is wider than the one across the antimeridian, the
+    # box goes from the part after it, across the antimeridian, to the part before it.
+    gap, index = max((spans[i + 1][0] - spans[i][1], i) for i in range(len(spans) - 1))
+    across = (spans[0][0] + 360.0) - spans[-1][1]
+    if gap > across:
+        return (spans[index + 1][0], south, spans[index][1], north)
+    return bounds
 
 
 def _shapely(module: str) -> Any:

@@ -359,8 +359,9 @@ def count_plan(plan: TilePlan, tms: morecantile.TileMatrixSet) -> int:
     total = count_covering_tiles(tms, plan.zooms, plan.area)
     if total > plan.max_tiles:
         zooms = ", ".join(str(zoom) for zoom in plan.zooms)
+        area = "bbox" if plan.area.shape is None else "bounding box of intersects"
         raise ValueError(
-            f"the area has {total:,} tiles at zoom level(s) {zooms}, more than max_tiles={plan.max_tiles:,}: "
+            f"the {area} has {total:,} tiles at zooms {zooms}, more than max_tiles={plan.max_tiles:,}: "
             "narrow the area or the zoom levels, or pass a larger max_tiles"
         )
     return total

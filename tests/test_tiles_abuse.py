@@ -397,6 +397,42 @@ def test_an_error_every_tile_would_hit_stops_the_run_at_once(
     assert not any(is_temporary_name(path.name) for path in tmp_path.rglob("*"))
 
 
+async def test_async_disk_errors_stop_the_run_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_tiles_aio import make_client as make_async_client
+
+    client, transport = make_async_client()
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(NotADirectoryError):
+        await client.data.download_tiles(
+            "naip", "item-1", directory=tmp_path / "file" / "x", bbox=BBOX, zooms=12
+        )
+    assert transport.requests == []
+
+    real_open = _atomic_file._open_exclusive
+    opened: list[Path] = []
+
+    def full_disk(path: Path) -> Any:
+        opened.append(path)
+        if len(opened) > 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_open(path)
+
+    monkeypatch.setattr(_atomic_file, "_open_exclusive", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        await client.data.download_tiles(
+            "naip",
+            "item-1",
+            directory=tmp_path / "tiles",
+            bbox=[-84.5, 33.5, -84.0, 34.0],
+            zooms=13,
+            concurrency=4,
+        )
+    assert len(transport.requests) <= 3 + 4
+    assert not any(is_temporary_name(path.name) for path in tmp_path.rglob("*"))
+
+
 @needs_proc
 def test_a_failing_write_closes_the_response_and_the_client_answers_next(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -665,7 +665,8 @@ def _bounded(
     outcomes: queue.SimpleQueue[tuple[Tile, Any, BaseException | None] | _TilesFailed | None]
     outcomes = queue.SimpleQueue()
     draw_lock = threading.Lock()
-    stopping = stopping or threading.Event()
+    if stopping is None:
+        stopping = threading.Event()
     slots = threading.Semaphore(concurrency)
 
     def draw() -> Tile | None:

@@ -139,6 +139,18 @@ def test_hrefs_that_only_look_like_managed_storage_are_never_sent_anywhere(
     assert asked(endpoint) == []
 
 
+def test_percent_encoded_blob_names_are_signed(endpoint: FaultServer) -> None:
+    href = f"{OWN}/{CONTAINER}/folder%20one/%C3%A9t%C3%A9.tif"
+    with client_for(endpoint) as client:
+        assert (
+            client.sas.sign(href).startswith(href + "?sv=")
+            and sig(client.sas.sign(href)) == f"SIG-{CONTAINER}"
+        )
+        encoded_dots = f"{OWN}/{CONTAINER}/%2E%2E/other-bf48131e/a.tif"
+        assert client.sas.sign(encoded_dots) == encoded_dots
+    assert asked(endpoint) == [href]
+
+
 def test_a_mixed_item_gets_tokens_on_its_managed_assets_only(endpoint: FaultServer) -> None:
     item = {
         "type": "Feature",

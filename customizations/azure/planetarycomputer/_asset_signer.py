@@ -160,7 +160,7 @@ class AssetSigner:
         plan = plan_signing(obj, self._margin, self._storage_hosts, in_place=in_place)
         if not plan.slots:  # nothing to sign: no client, no request
             return plan.unwrap(plan.copied)
-        return self._operations().sign_plan(plan)
+        return self._operations()._sign_plan(plan)
 
     def _sign_assets(self, assets: Iterable[Any]) -> None:
         assets = list(assets)

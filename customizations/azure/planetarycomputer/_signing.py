@@ -390,7 +390,7 @@ class SasSigningOperations(_GeneratedSasOperations):
             return refusal_for(error)
         return grant_from_signed_link(link, key, self._storage_hosts)
 
-    def sign_plan(self, plan: SigningPlan) -> Any:
+    def _sign_plan(self, plan: SigningPlan) -> Any:
         """Ask about each container of ``plan`` (cached), then put the tokens in."""
         grants = {
             key: self._token_cache.get(key, functools.partial(self._ask_service, href, key), plan.margin)
@@ -417,7 +417,7 @@ class SasSigningOperations(_GeneratedSasOperations):
         :raises ~azure.core.exceptions.ClientAuthenticationError: The service refused the credential.
         """
         check_collection_id(collection_id)
-        signed: _T = self.sign_plan(plan_signing(obj, self._token_cache.margin, self._storage_hosts))
+        signed: _T = self._sign_plan(plan_signing(obj, self._token_cache.margin, self._storage_hosts))
         return signed
 
     def signer(

@@ -15,7 +15,8 @@ is necessary, not sufficient: the service must still vouch for the account and c
 
 Plain ``http`` is accepted for loopback hosts only; everything else must be ``https``. An href with
 user information (``user@host``), a percent-encoded or otherwise unusual host, a non-default port on a
-suffix host, or a ``.``/``..`` path segment is not storage: HTTP libraries could send it elsewhere.
+suffix host, a percent-encoded account or container name, or a ``.``/``..`` path segment is not
+storage: HTTP libraries could send it elsewhere.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ._endpoint import is_loopback_host
 
@@ -141,7 +142,9 @@ class StorageHosts:
             return None
         host_port = _host_port(scheme, f"[{host}]" if ":" in host else host, port)
         segments = parts.path.split("/")
-        if segments[:1] != [""] or any(segment in (".", "..") or "%" in segment for segment in segments):
+        # A dot segment, plain or percent-encoded, could move the request to another container. Blob
+        # names may be percent-encoded (spaces...); account and container names are checked below.
+        if segments[:1] != [""] or any(unquote(segment) in (".", "..") for segment in segments):
             return None
         segments = segments[1:]
         if host_port in self._exact:

@@ -61,7 +61,7 @@ class SasSigningOperations(_GeneratedSasOperations):
             return refusal_for(error)
         return grant_from_signed_link(link, key, self._storage_hosts)
 
-    async def sign_plan(self, plan: SigningPlan) -> Any:
+    async def _sign_plan(self, plan: SigningPlan) -> Any:
         """Ask about each container of ``plan`` (cached), then put the tokens in."""
         grants = {
             key: await self._token_cache.get_async(
@@ -83,7 +83,7 @@ class SasSigningOperations(_GeneratedSasOperations):
         :raises TypeError: ``obj`` is none of the kinds above (raised before any request).
         """
         check_collection_id(collection_id)
-        signed: _T = await self.sign_plan(plan_signing(obj, self._token_cache.margin, self._storage_hosts))
+        signed: _T = await self._sign_plan(plan_signing(obj, self._token_cache.margin, self._storage_hosts))
         return signed
 
     def signer(

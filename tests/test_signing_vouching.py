@@ -212,6 +212,17 @@ def test_a_refusal_is_remembered_for_a_while_then_asked_again(
     assert len(asked(endpoint)) == 2
 
 
+def test_a_service_outage_is_not_remembered_as_a_refusal() -> None:
+    href = f"{OWN}/{CONTAINER}/a.tif"
+    with FaultServer() as endpoint:
+        endpoint.script("/sas/sign", Reply.error(503, "ServiceUnavailable", "try later"))
+        with client_for(endpoint) as client:
+            assert client.sas.sign(href) == href  # unsigned this time, and no exception for a mixed item
+            endpoint.route("/sas/sign", SigningService([OWN]))
+            assert sig(client.sas.sign(href)) == f"SIG-{CONTAINER}"  # asked again, and signed
+        assert endpoint.count("/sas/sign") == 2
+
+
 def test_a_401_from_the_service_is_raised_not_taken_for_a_refusal() -> None:
     with FaultServer() as endpoint:
         endpoint.script("/sas/sign", Reply.error(401, "InvalidAuthenticationToken", "token expired"))

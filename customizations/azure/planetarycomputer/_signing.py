@@ -17,8 +17,9 @@ first href of each (scheme, host, account, container) the service is asked to si
 - if it signs, the token it put on that href (its SAS query parameters) is reused for the
   container's other hrefs, until 5 minutes before it expires (a token scoped to one blob, ``sr=b``,
   is used for that blob only, and each other blob is asked about in turn);
-- if it refuses (an error answer other than 401, or an answer without a signature), the container is
-  remembered as refused for 15 minutes and its hrefs stay unsigned.
+- if it refuses (a 4xx answer other than 401, or an answer without a signature), the container is
+  remembered as refused for 15 minutes and its hrefs stay unsigned. A 5xx (after retries) leaves the
+  hrefs unsigned this time only; a 401 is raised.
 
 Every other href is left untouched, so an already public href is never broken by a token that does
 not belong to it, and no token ever goes to an account and container the service has not vouched for.
@@ -181,10 +182,21 @@ def grant_from_signed_link(link: Any, key: ContainerKey, storage_hosts: StorageH
     )
 
 
+_TRANSIENT_STATUSES = frozenset({408, 429})
+
+
 def refusal_for(error: HttpResponseError) -> Grant:
-    """A service error answer to ``get_url`` means "not mine", except 401, which is the caller's problem."""
-    if isinstance(error, ClientAuthenticationError) or error.status_code == 401:
+    """What a service error answer to ``get_url`` says about the container.
+
+    A 4xx means "not mine": a refusal, remembered. A 401 is the caller's problem and is raised. A 5xx,
+    408 or 429 (after the retry policy gave up) says nothing about the container: the hrefs stay
+    unsigned this time, and the next signing asks again.
+    """
+    status = error.status_code or 0
+    if isinstance(error, ClientAuthenticationError) or status == 401:
         raise error
+    if status >= 500 or status in _TRANSIENT_STATUSES:
+        return Grant(None, utcnow())  # already expired: not remembered
     return Grant.refused()
 
 

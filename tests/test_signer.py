@@ -9,6 +9,7 @@ the signer in a real ``python`` subprocess, which signs against the same server.
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import os
 import pickle
@@ -209,8 +210,10 @@ def test_the_margin_is_a_keyword() -> None:
 
 
 def test_pickling_without_a_credential_factory_is_refused(client: PlanetaryComputerProClient) -> None:
+    signer = client.sas.signer()
     with pytest.raises(TypeError, match="credential_factory"):
-        pickle.dumps(client.sas.signer())
+        pickle.dumps(signer)
+    assert copy.copy(signer) is signer and copy.deepcopy({"modifier": signer})["modifier"] is signer
     with pytest.raises(TypeError, match="credential_factory"):
         client.sas.signer(credential_factory=FakeTokenCredential())  # type: ignore[arg-type]
 
@@ -260,7 +263,9 @@ def test_a_pickled_signer_signs_in_another_process(
 def test_an_unpickled_signer_builds_one_client_under_32_threads(
     client: PlanetaryComputerProClient, endpoint: FaultServer
 ) -> None:
-    copy: AssetSigner = pickle.loads(pickle.dumps(client.sas.signer(credential_factory=FakeTokenCredential)))
+    unpickled: AssetSigner = pickle.loads(
+        pickle.dumps(client.sas.signer(credential_factory=FakeTokenCredential))
+    )
     barrier = threading.Barrier(32, timeout=10)
     results: dict[int, str] = {}
     errors: list[BaseException] = []
@@ -268,7 +273,7 @@ def test_an_unpickled_signer_builds_one_client_under_32_threads(
     def sign(index: int) -> None:
         try:
             barrier.wait()
-            results[index] = copy(f"{OWN}/{CONTAINER}/{index}.tif")
+            results[index] = unpickled(f"{OWN}/{CONTAINER}/{index}.tif")
         except BaseException as error:  # reported below
             errors.append(error)
 
@@ -277,7 +282,7 @@ def test_an_unpickled_signer_builds_one_client_under_32_threads(
         thread.start()
     for thread in threads:
         thread.join(timeout=20)
-    copy.close()
+    unpickled.close()
     assert errors == [] and len(results) == 32
     assert {sig(href) for href in results.values()} == {"SIG1"}
     assert asked(endpoint) == 1

@@ -215,6 +215,14 @@ class AssetSigner:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    # A signer is configuration plus a cache, like a function: copies are the signer itself. (Only a
+    # pickle makes a new one, for another process.)
+    def __copy__(self) -> AssetSigner:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AssetSigner:
+        return self
+
     def __getstate__(self) -> dict[str, Any]:
         if self._credential_factory is None:
             raise TypeError(

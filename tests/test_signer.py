@@ -318,3 +318,34 @@ async def test_the_async_clients_signer(endpoint: FaultServer) -> None:
         assert asked(endpoint) == 1
         assert pickle.loads(pickle.dumps(signer)).endpoint == endpoint.url
         signer.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# In the real tools: pystac-client's modifier
+# --------------------------------------------------------------------------------------------------
+
+
+def test_sign_inplace_as_pystac_clients_modifier(
+    client: PlanetaryComputerProClient, endpoint: FaultServer
+) -> None:
+    import pystac
+    import pystac_client
+
+    features = [
+        _item(f"{OWN}/{CONTAINER}/{index}.tif", "https://example.com/public.tif") for index in range(3)
+    ]
+    endpoint.script(
+        "/stac/search", Reply.json({"type": "FeatureCollection", "features": features, "links": []})
+    )
+    signer = client.sas.signer()
+    search = pystac_client.ItemSearch(
+        f"{endpoint.url}/stac/search", method="GET", modifier=signer.sign_inplace
+    )
+
+    items = list(search.items())
+    assert all(isinstance(item, pystac.Item) for item in items) and len(items) == 3
+    assert [sig(item.assets["a0"].href) for item in items] == ["SIG1"] * 3
+    assert {item.assets["a1"].href for item in items} == {"https://example.com/public.tif"}
+    as_dicts = list(search.items_as_dicts())
+    assert [sig(item["assets"]["a0"]["href"]) for item in as_dicts] == ["SIG1"] * 3
+    assert asked(endpoint) == 1  # one container, asked once, however the results are read

@@ -5,9 +5,11 @@
 >>> client = PlanetaryComputerProClient("https://name.geocatalog.spatio.azure.com", DefaultAzureCredential())
 """
 
+from ._asset_signer import AssetSigner
 from ._client import DEFAULT_SCOPE, PlanetaryComputerProClient
 from ._ingestion_runs import IngestionRunError, IngestionRunProgress, IngestionRunTimeoutError
 from ._lro import OperationFailedError
+from ._storage_hosts import DEFAULT_STORAGE_HOSTS
 from ._tile_grid import Tile
 from ._tiles import TileDownloadError, TileDownloadResult, TileFailure, TileProgress
 from ._transport import Urllib3Transport
@@ -17,6 +19,8 @@ __version__ = VERSION
 
 __all__ = [
     "DEFAULT_SCOPE",
+    "DEFAULT_STORAGE_HOSTS",
+    "AssetSigner",
     "IngestionRunError",
     "IngestionRunProgress",
     "IngestionRunTimeoutError",

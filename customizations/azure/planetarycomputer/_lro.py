@@ -27,7 +27,7 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from azure.core.exceptions import HttpResponseError, ODataV4Format
+from azure.core.exceptions import HttpResponseError, ODataV4Format, ResourceExistsError
 from azure.core.polling.base_polling import LROBasePolling, OperationFailed
 from azure.core.rest import HttpResponse
 
@@ -44,6 +44,7 @@ __all__ = [
     "FIRST_POLL_DELAY",
     "GeoCatalogLROPolling",
     "IngestionOperationErrors",
+    "OperationConflictError",
     "OperationFailedError",
     "PollSchedule",
     "StacOperationErrors",
@@ -126,6 +127,19 @@ class OperationFailedError(HttpResponseError):
         self.error = ODataV4Format({"code": code, "message": redact_secrets(message)})
 
 
+CONFLICT_CODES = frozenset({"Conflict", "ConflictError", "ResourceExists", "AlreadyExists"})
+"""Error codes with which a create operation ends when the object already exists (the service
+answers 409 on the initial request when it can tell then; otherwise the operation fails so)."""
+
+
+class OperationConflictError(OperationFailedError, ResourceExistsError):
+    """A long-running create ended ``Failed`` because the object already exists.
+
+    Both an :class:`OperationFailedError` and a :class:`~azure.core.exceptions.ResourceExistsError`,
+    so ``except ResourceExistsError`` catches a conflict however the service reported it.
+    """
+
+
 def _reason(operation: dict[str, Any]) -> tuple[str, str]:
     """The service's code and message, from the operation's wire JSON."""
     error = operation.get("error") or {}
@@ -141,7 +155,10 @@ def _reason(operation: dict[str, Any]) -> tuple[str, str]:
 
 def _failed_operation(error: HttpResponseError, response: HttpResponse) -> HttpResponseError:
     if isinstance(error.__cause__, OperationFailed):
-        return OperationFailedError(response)
+        failure = OperationFailedError(response)
+        if failure.error is not None and failure.error.code in CONFLICT_CODES:
+            return OperationConflictError(response)
+        return failure
     return error
 
 

@@ -150,6 +150,13 @@ class ScriptedCatalog:
             self.write(("c", body["id"]), body)
             return self.operation("AddCollection")
         cid = rest[0]
+        if len(rest) == 4 and rest[1] == "configurations":  # render options and mosaics
+            key = ("config", cid, rest[2], rest[3])
+            if method == "PUT":
+                self.write(key, request.json())
+                return Reply.json(request.json())
+            found = self.read(key)
+            return Reply.json(found) if found else Reply.error(404, "NotFound", "no such configuration")
         if len(rest) == 1:
             if method == "GET":
                 found = self.read(("c", cid))
@@ -314,6 +321,19 @@ def test_deletes_are_waited_for_and_a_timeout_names_what_was_awaited(
     # Reads backed off: 0.1, 0.2, 0.4 s... a handful of reads in 0.7 s, not a busy loop.
     reads = catalog.server.count(f"/stac/collections/{COLLECTION}/items/scene-0002", "GET")
     assert 2 <= reads <= 6
+
+
+def test_a_render_option_change_is_waited_for_until_reads_show_it(catalog: ScriptedCatalog) -> None:
+    catalog.operation_seconds = 0.0  # configuration writes are plain PUTs, no operation
+    client = client_for(catalog)
+    option = {"id": "natural", "name": "Natural color", "type": "raster-tile", "options": "assets=image"}
+    client.stac.replace_render_option(COLLECTION, "natural", option)
+    catalog.visibility_delay = 0.6
+    changed = {**option, "options": "assets=image&rescale=0,255"}
+    client.stac.replace_render_option(COLLECTION, "natural", changed)
+    assert client.stac.get_render_option(COLLECTION, "natural").options == "assets=image"  # not yet
+    client.stac.wait_until_visible(COLLECTION, render_option_id="natural", content=changed, timeout=10)
+    assert client.stac.get_render_option(COLLECTION, "natural").options == "assets=image&rescale=0,255"
 
 
 def test_wait_until_visible_refuses_bad_arguments_before_any_request(catalog: ScriptedCatalog) -> None:

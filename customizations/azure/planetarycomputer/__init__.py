@@ -7,7 +7,17 @@
 
 from ._client import DEFAULT_SCOPE, PlanetaryComputerProClient
 from ._ingestion_runs import IngestionRunError, IngestionRunProgress, IngestionRunTimeoutError
-from ._lro import OperationFailedError
+from ._lro import OperationConflictError, OperationFailedError
+from ._publishing import (
+    IngestProgress,
+    Outcome,
+    PreparedObject,
+    SasContainer,
+    UpsertSummary,
+    VisibilityTimeoutError,
+    WriteOutcome,
+    prepare_for_geocatalog,
+)
 from ._tile_grid import Tile
 from ._tiles import TileDownloadError, TileDownloadResult, TileFailure, TileProgress
 from ._transport import Urllib3Transport
@@ -17,16 +27,25 @@ __version__ = VERSION
 
 __all__ = [
     "DEFAULT_SCOPE",
+    "IngestProgress",
     "IngestionRunError",
     "IngestionRunProgress",
     "IngestionRunTimeoutError",
+    "OperationConflictError",
     "OperationFailedError",
+    "Outcome",
     "PlanetaryComputerProClient",
+    "PreparedObject",
+    "SasContainer",
     "Tile",
     "TileDownloadError",
     "TileDownloadResult",
     "TileFailure",
     "TileProgress",
+    "UpsertSummary",
     "Urllib3Transport",
+    "VisibilityTimeoutError",
+    "WriteOutcome",
     "__version__",
+    "prepare_for_geocatalog",
 ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ._ingest import IngestProgress, SasContainer
 from ._prepare import PreparedObject, prepare_for_geocatalog
-from ._upserts import ItemOutcome, Outcome, UpsertSummary
+from ._upserts import ItemOutcome, Outcome, UpsertSummary, WriteOutcome
 from ._visibility import VisibilityTimeoutError
 
 __all__ = [
@@ -31,5 +31,6 @@ __all__ = [
     "SasContainer",
     "UpsertSummary",
     "VisibilityTimeoutError",
+    "WriteOutcome",
     "prepare_for_geocatalog",
 ]

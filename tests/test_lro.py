@@ -152,6 +152,23 @@ async def test_aio_honours_retry_after() -> None:
     assert 1.0 <= elapsed < 2.5
 
 
+def test_an_ingestion_run_is_polled_adaptively_too() -> None:
+    """begin_run (and ingest) without a polling_interval: polls after 0.25 and 0.5 s, not 30 s."""
+    from test_publishing import COLLECTION, ScriptedCatalog
+
+    with FaultServer() as server:
+        catalog = ScriptedCatalog(server)  # a run is done at its second poll
+        client = PlanetaryComputerProClient(server.url, FakeTokenCredential())
+        start = time.monotonic()
+        run = client.ingestion.ingest(
+            COLLECTION, "https://account.blob.core.windows.net/data/catalog.json"
+        ).result()
+        elapsed = time.monotonic() - start
+        [run_id] = catalog.runs
+    assert run.operation.status == "Succeeded" and catalog.runs[run_id]["polls"] == 2
+    assert elapsed < 2.0
+
+
 @pytest.mark.parametrize(
     ("interval", "error"), [(-1, ValueError), ("5", TypeError), (True, TypeError), (None, TypeError)]
 )

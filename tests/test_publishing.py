@@ -412,6 +412,17 @@ def test_failed_items_are_listed_with_the_services_reasons(catalog: ScriptedCata
     assert "scene-0002: InvalidGeometry: " in str(summary)
 
 
+def test_pystac_objects_and_a_progress_bar(
+    catalog: ScriptedCatalog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = client_for(catalog)
+    assert client.stac.ensure_collection(pystac.Collection.from_dict(collection())).outcome is Outcome.CREATED
+    items = pystac.ItemCollection([pystac.Item.from_dict(item(i)) for i in range(3)])
+    summary = client.stac.upsert_items(COLLECTION, items, progress=True)
+    assert summary.created == 3
+    assert "3/3" in capsys.readouterr().err  # the tqdm bar, on stderr
+
+
 def test_bad_items_in_a_list_fail_before_any_request(catalog: ScriptedCatalog) -> None:
     client = client_for(catalog)
     with pytest.raises(ValueError, match="'id'"):

@@ -163,14 +163,13 @@ def item_body(item: Any, collection_id: str) -> dict[str, Any]:
 
 def items_iterator(items: Any, collection_id: str) -> tuple[Iterator[Any], int | None]:
     """The items to write and their count when known. A sequence is checked whole, before any write."""
+    listed = getattr(items, "items", None)
+    if isinstance(listed, list):  # a pystac ItemCollection: its items, and so their count
+        items = listed
     if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
-        if hasattr(items, "items") and not isinstance(items, Mapping):  # pystac ItemCollection
-            items = list(items.items)
-        else:
-            raise TypeError(
-                "items must be an iterable of STAC items (pystac, models or dicts), "
-                f"got {type(items).__name__}"
-            )
+        raise TypeError(
+            f"items must be an iterable of STAC items (pystac, models or dicts), got {type(items).__name__}"
+        )
     if isinstance(items, Sequence):
         bodies = [item_body(item, collection_id) for item in items]
         return iter(bodies), len(bodies)
@@ -374,8 +373,7 @@ class PublishingStacMixin:
     ) -> WriteOutcome:
         item_id = str(getattr(item, "id", None) or (item.get("id") if isinstance(item, Mapping) else "?"))
         try:
-            body = item if isinstance(item, dict) and item.get("collection") == collection_id else None
-            body = body or item_body(item, collection_id)
+            body = item_body(item, collection_id)
             item_id = body["id"]
             stored = self._read("item", collection_id, item_id)
             outcome = Outcome.UNCHANGED

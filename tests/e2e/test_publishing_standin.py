@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from azure.core.credentials import AccessToken, AccessTokenInfo
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer._ingestion_runs import IngestionRunError
 from azure.planetarycomputer._publishing import IngestProgress, Outcome, UpsertSummary
@@ -148,6 +148,11 @@ def test_upserts_report_created_replaced_and_unchanged(
     assert client.stac.get_item(collection_id, "item-00000").properties["index"] == 100
     outcome = client.stac.ensure_collection(collection_body(collection_id, "changed"), wait_visible=True)
     assert outcome.outcome is Outcome.REPLACED
+    # Creating what exists is a ResourceExistsError, however the service reports it.
+    with pytest.raises(ResourceExistsError):
+        client.stac.begin_create_item(collection_id, stac_item(1)).result()
+    with pytest.raises(ResourceExistsError):
+        client.stac.begin_create_collection(collection_body(collection_id)).result()
 
 
 # --------------------------------------------------------------------------------------------------

@@ -231,7 +231,7 @@ def azurite_container() -> tuple[str, str]:
     return f"{account_url}/{name}", token
 
 
-def upload(container_url: str, token: str, path: str, data: bytes) -> None:
+def upload(container_url: str, path: str, data: bytes) -> None:
     from azure.storage.blob import BlobClient
 
     blob = BlobClient.from_blob_url(
@@ -251,13 +251,15 @@ def test_ingest_a_static_catalog_with_broken_items_then_again(
     container_url, token = azurite_container()
     links = [{"rel": "item", "href": f"./items/{i}.json", "type": "application/json"} for i in range(7)]
     catalog = {"type": "Catalog", "id": "e2e", "stac_version": "1.0.0", "description": "e2e", "links": links}
-    upload(container_url, token, "catalog.json", json.dumps(catalog).encode())
+    upload(container_url, "catalog.json", json.dumps(catalog).encode())
     for i in range(5):
-        upload(container_url, token, f"items/{i}.json", json.dumps(stac_item(i)).encode())
-    upload(container_url, token, "items/5.json", b"{ this is not json")
+        upload(container_url, f"items/{i}.json", json.dumps(stac_item(i)).encode())
+    undated = stac_item(5)
+    undated["properties"]["datetime"] = "not a date"
+    upload(container_url, "items/5.json", json.dumps(undated).encode())
     broken = stac_item(6)
     broken["geometry"] = {"type": "Polygon", "coordinates": "nowhere"}
-    upload(container_url, token, "items/6.json", json.dumps(broken).encode())
+    upload(container_url, "items/6.json", json.dumps(broken).encode())
 
     url = f"{container_url}/catalog.json"
     try:
@@ -291,7 +293,7 @@ def test_ingest_a_geoparquet_file_then_again(
     table = sgp_arrow.parse_stac_items_to_arrow([stac_item(i, collection_id) for i in range(20)]).read_all()
     local = tmp_path / "items.parquet"
     pq.write_table(table, local)
-    upload(container_url, token, "items.parquet", local.read_bytes())
+    upload(container_url, "items.parquet", local.read_bytes())
     url = f"{container_url}/items.parquet"
     try:
         poller = client.ingestion.ingest(collection_id, url, sas_token=token, polling_timeout=300)

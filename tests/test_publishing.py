@@ -391,6 +391,26 @@ def test_items_with_429s_on_creation_are_all_created_exactly_once(catalog: Scrip
     assert seen[-1] == IngestProgress(8, 0, None)
 
 
+def test_items_are_read_from_the_input_only_a_bounded_way_ahead(catalog: ScriptedCatalog) -> None:
+    client = client_for(catalog)
+    consumed = 0
+    ahead_at_first_result: list[int] = []
+
+    def items() -> Any:
+        nonlocal consumed
+        for i in range(10):
+            consumed += 1
+            yield item(i)
+
+    def progress(p: IngestProgress) -> None:
+        if not ahead_at_first_result:
+            ahead_at_first_result.append(consumed)
+
+    summary = client.stac.upsert_items(COLLECTION, items(), concurrency=2, progress=progress)
+    assert summary.created == 10
+    assert ahead_at_first_result[0] <= 2 * 2 + 1  # not the whole generator up front
+
+
 def test_rerunning_an_item_ingest_creates_nothing_twice(catalog: ScriptedCatalog) -> None:
     client = client_for(catalog)
     first = client.ingestion.ingest(COLLECTION, [item(i) for i in range(10)]).result()

@@ -8,7 +8,17 @@
 from ._asset_signer import AssetSigner
 from ._client import DEFAULT_SCOPE, PlanetaryComputerProClient
 from ._ingestion_runs import IngestionRunError, IngestionRunProgress, IngestionRunTimeoutError
-from ._lro import OperationFailedError
+from ._lro import OperationConflictError, OperationFailedError
+from ._publishing import (
+    IngestProgress,
+    Outcome,
+    PreparedObject,
+    SasContainer,
+    UpsertSummary,
+    VisibilityTimeoutError,
+    WriteOutcome,
+    prepare_for_geocatalog,
+)
 from ._storage_hosts import DEFAULT_STORAGE_HOSTS
 from ._tile_grid import Tile
 from ._tiles import TileDownloadError, TileDownloadResult, TileFailure, TileProgress
@@ -21,16 +31,25 @@ __all__ = [
     "DEFAULT_SCOPE",
     "DEFAULT_STORAGE_HOSTS",
     "AssetSigner",
+    "IngestProgress",
     "IngestionRunError",
     "IngestionRunProgress",
     "IngestionRunTimeoutError",
+    "OperationConflictError",
     "OperationFailedError",
+    "Outcome",
     "PlanetaryComputerProClient",
+    "PreparedObject",
+    "SasContainer",
     "Tile",
     "TileDownloadError",
     "TileDownloadResult",
     "TileFailure",
     "TileProgress",
+    "UpsertSummary",
     "Urllib3Transport",
+    "VisibilityTimeoutError",
+    "WriteOutcome",
     "__version__",
+    "prepare_for_geocatalog",
 ]

@@ -112,8 +112,8 @@ class PlanetaryComputerProClient(_GeneratedClient):
         virtual-host URLs) and ``"host:port"`` entries (an emulator or private endpoint, path-style
         URLs). By default Azure Blob Storage in the public, US Government and China clouds.
     :paramtype storage_hosts: Sequence[str]
-    :keyword int polling_interval: Seconds between polls of long-running operations (default 30,
-        or what the service's Retry-After says).
+    :keyword int polling_interval: Seconds between polls of long-running operations, exactly. Without
+        it, polls start after 0.25 s and back off (x2) to 30 s; the service's Retry-After wins.
 
     Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
     GETs. With ``logging_enable=True`` the network trace is logged with SAS signatures and the
@@ -156,6 +156,8 @@ class PlanetaryComputerProClient(_GeneratedClient):
             kwargs["transport"] = Urllib3Transport(**kwargs)
         secure_pipeline_kwargs(endpoint, kwargs)
         super().__init__(endpoint, credential, **kwargs)
+        # A polling_interval given here is honoured exactly; without one, polls back off from 0.25 s.
+        self._config.polling_interval_explicit = "polling_interval" in kwargs  # type: ignore[attr-defined]
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)
         self.data = DataOperations(*parts)

@@ -66,15 +66,16 @@ def stac_json(obj: Any, argument: str = "obj") -> dict[str, Any]:
     return data
 
 
-def _keep_version(pystac_object: Any, data: Mapping[str, Any]) -> Any:
-    version = data.get("stac_version")
+def _keep_version(pystac_object: Any, version: Any) -> Any:
     if isinstance(version, str):
         pystac_object.extra_fields["stac_version"] = version
     return pystac_object
 
 
 def _item_from_json(pystac: Any, data: dict[str, Any]) -> pystac.Item:
-    return _keep_version(pystac.Item.from_dict(data, preserve_dict=False, migrate=False), data)
+    # Read before from_dict, which takes fields out of the dict it is given.
+    version = data.get("stac_version")
+    return _keep_version(pystac.Item.from_dict(data, preserve_dict=False, migrate=False), version)
 
 
 def item_to_pystac(item: StacItem | Mapping[str, Any]) -> pystac.Item:
@@ -95,7 +96,8 @@ def collection_to_pystac(collection: StacCollection | Mapping[str, Any]) -> pyst
     """
     pystac = pystac_module()
     data = stac_json(collection, "collection")
-    return _keep_version(pystac.Collection.from_dict(data, preserve_dict=False, migrate=False), data)
+    version = data.get("stac_version")
+    return _keep_version(pystac.Collection.from_dict(data, preserve_dict=False, migrate=False), version)
 
 
 def item_collection_to_pystac(

@@ -173,7 +173,7 @@ def test_plain_json_and_iterables_convert_too() -> None:
 
 def test_what_is_not_stac_is_refused_with_a_type_error() -> None:
     with pytest.raises(TypeError, match="obj must be a STAC item, collection or item collection"):
-        to_pystac({"type": "Catalog", "id": "x"})  # type: ignore[arg-type]
+        to_pystac({"type": "Catalog", "id": "x"})
     with pytest.raises(TypeError, match="obj must be"):
         to_pystac("an item")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"obj must be a pystac\.Item, pystac\.Collection"):
@@ -219,8 +219,11 @@ _json = st.recursive(
     max_leaves=8,
 )
 _field_names = st.one_of(
-    _names, _names.map(lambda n: f"msft:{n}"), _names.map(lambda n: f"_msft:{n}"), _names.map(lambda n: f"eo:{n}")
-)  # fmt: skip
+    _names,
+    _names.map(lambda n: f"msft:{n}"),
+    _names.map(lambda n: f"_msft:{n}"),
+    _names.map(lambda n: f"eo:{n}"),
+)
 # pystac writes datetime in its canonical form: whole seconds, or 6 fraction digits, and "Z".
 _datetimes = st.datetimes(min_value=__import__("datetime").datetime(1970, 1, 1)).map(
     lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if d.microsecond else "%Y-%m-%dT%H:%M:%SZ")
@@ -246,6 +249,10 @@ _assets = st.dictionaries(
 )  # fmt: skip
 
 
+def _extension_url(name: str) -> str:
+    return f"https://stac-extensions.github.io/{name}/v1.0.0/schema.json"
+
+
 @st.composite
 def stac_items(draw: st.DrawFn) -> dict[str, Any]:
     x, y = draw(_coordinate), draw(st.floats(-90, 90, allow_nan=False))
@@ -253,7 +260,7 @@ def stac_items(draw: st.DrawFn) -> dict[str, Any]:
     item: dict[str, Any] = {
         "type": "Feature",
         "stac_version": draw(st.sampled_from(["1.0.0", "1.1.0"])),
-        "stac_extensions": draw(st.lists(_names.map(lambda n: f"https://stac-extensions.github.io/{n}/v1.0.0/schema.json"), max_size=2)),
+        "stac_extensions": draw(st.lists(_names.map(_extension_url), max_size=2)),
         "id": draw(_names),
         "geometry": {"type": "Point", "coordinates": [x, y]},
         "bbox": [x, y, x, y],

@@ -194,7 +194,8 @@ def test_the_token_never_follows_a_link_to_another_host() -> None:
         elsewhere_page = {"type": "FeatureCollection", "features": [feature], "links": []}
         elsewhere.script("/stac/search", Reply.json(elsewhere_page))
         conformance = ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search"]
-        search_link = {"rel": "search", "href": f"{api.url}/stac/search", "type": "application/geo+json"}
+        search_link = {"rel": "search", "href": f"{api.url}/stac/search", "method": "POST"}
+        search_link["type"] = "application/geo+json"
         landing = {
             "type": "Catalog", "id": "gc", "description": "d", "stac_version": "1.0.0",
             "conformsTo": conformance, "links": [search_link],

@@ -189,7 +189,7 @@ def test_bad_paths_are_refused_before_any_request(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is a directory"):
         pager.to_geoparquet(tmp_path)
     with pytest.raises(TypeError, match="path must be a file path"):
-        pager.to_geoparquet(3)  # type: ignore[arg-type]
+        pager.to_geoparquet(3)
     assert transport.requests == []
 
 

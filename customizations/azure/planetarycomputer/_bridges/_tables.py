@@ -14,8 +14,9 @@ rustac on the recorded items of a live GeoCatalog:
   the only place the layout has for fields outside the item spec). rustac drops ``_msft:*``
   altogether and rewrites ``stac_version`` to its own. Both fill a struct field that some items
   lack (a link's ``title``) with null in the items that lack it, as Arrow structs must;
-* speed: 3,000 recorded items to an Arrow table in 0.33 s with stac-geoparquet, 0.50 s with
-  rustac (one core of the development machine);
+* speed: as fast or faster in every run -- 3,000 recorded items to an Arrow table in 1.4-1.9 s
+  with stac-geoparquet, 1.7-2.7 s with rustac (benchmarks/geoparquet_libraries.py, on a loaded
+  2-core machine); fidelity decided it;
 * rustac's GeoParquet writer also requires every batch to have the first batch's schema, while
   pages of one search may differ (an extension field present on one page only).
 

@@ -7,6 +7,10 @@ The tiler's statistics and info maps, keyed by band or asset name, give the type
 access (``stats["b1"].mean``).
 
 ``StacExtensionSpatialExtent`` here also accepts ``bbox=`` (the STAC name) for ``bounding_box=``.
+
+``StacItem``, ``StacCollection`` and ``StacItemCollection`` have ``to_pystac()`` and the class method
+``from_pystac(obj)`` (the ``[pystac]`` extra), set on the generated classes when the package is
+imported; see ``_bridges/_pystac.py``.
 """
 
 from . import _aliases

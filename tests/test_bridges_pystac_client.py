@@ -160,6 +160,15 @@ def test_requests_to_the_endpoint_get_api_version_and_the_token() -> None:
     assert isinstance(post.body, bytes) and json.loads(post.body) == {"limit": 5}
 
 
+def test_params_given_as_pairs_are_kept() -> None:
+    request = requests.Request("GET", f"{ENDPOINT}/stac/search", params=[("ids", "a"), ("ids", "b")])
+    query = parse_qsl(urlsplit(str(prepared(modifier()(request)).url)).query)
+    assert sorted(query) == [("api-version", API_VERSION), ("ids", "a"), ("ids", "b")]
+    given = requests.Request("GET", f"{ENDPOINT}/stac", params=[("api-version", "2025-01-01")])
+    query = parse_qsl(urlsplit(str(prepared(modifier()(given)).url)).query)
+    assert query == [("api-version", "2025-01-01")]
+
+
 def test_an_api_version_already_in_the_url_is_not_repeated() -> None:
     request = modifier()(requests.Request("GET", f"{ENDPOINT}/stac/search?token=abc&api-version=2025-01-01"))
     query = parse_qsl(urlsplit(str(prepared(request).url)).query)

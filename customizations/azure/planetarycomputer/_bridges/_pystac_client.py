@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from azure.core.credentials import TokenCredential
 
@@ -147,9 +147,10 @@ class GeoCatalogRequestModifier:
                 del headers[name]
             return request
         if not _has_api_version(url, request.params):
-            params = request.params if isinstance(request.params, MutableMapping) else {}
-            params["api-version"] = self.api_version
-            request.params = params
+            # Into the URL rather than request.params, whose form (mapping, pairs) the caller chose.
+            scheme, netloc, path, query, fragment = urlsplit(url)
+            query = "&".join(part for part in (query, urlencode({"api-version": self.api_version})) if part)
+            request.url = urlunsplit((scheme, netloc, path, query, fragment))
         headers["Authorization"] = f"Bearer {self.tokens.token()}"
         return request
 
@@ -158,8 +159,13 @@ class GeoCatalogRequestModifier:
 
 
 def _has_api_version(url: str, params: Any) -> bool:
-    in_url = any(name == "api-version" for name, _ in parse_qsl(urlsplit(url).query))
-    return in_url or (isinstance(params, Mapping) and "api-version" in params)
+    if any(name == "api-version" for name, _ in parse_qsl(urlsplit(url).query)):
+        return True
+    if isinstance(params, Mapping):
+        return "api-version" in params
+    if isinstance(params, (list, tuple)):
+        return any(isinstance(pair, tuple) and pair and pair[0] == "api-version" for pair in params)
+    return False
 
 
 class AssetSigningModifier:

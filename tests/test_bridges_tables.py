@@ -110,9 +110,11 @@ def test_recorded_items_survive_a_geoparquet_round_trip(tmp_path: Path) -> None:
     client, transport = sync_client(RECORDED_PAGES)
     target = tmp_path / "out" / "items.parquet"
 
-    written = client.stac.search_items_paged(collections="naip").to_geoparquet(target)
+    counts: list[int] = []
+    written = client.stac.search_items_paged(collections="naip").to_geoparquet(target, progress=counts.append)
 
     assert written == target and len(transport.requests) == 3
+    assert counts == [7, 15, len(ITEMS)]
     assert [p.name for p in target.parent.iterdir()] == ["items.parquet"]  # no partial file left
     table = pq.read_table(target)
     assert b"geo" in table.schema.metadata  # GeoParquet metadata
@@ -164,10 +166,12 @@ async def test_the_async_pager_exports_the_same(tmp_path: Path) -> None:
         ENDPOINT, FakeAsyncTokenCredential(), transport=transport
     ) as client:
         pager = client.stac.search_items_paged(collections="naip")
-        table = (await pager.to_arrow()).read_all()
+        counts: list[int] = []
+        table = (await pager.to_arrow(progress=counts.append)).read_all()
         target = await pager.to_geoparquet(tmp_path / "async.parquet")
         frame = await pager.to_geodataframe()
 
+    assert counts == [7, 15, len(ITEMS)]
     assert_same_items(list(stac_geoparquet.arrow.stac_table_to_items(table)), ITEMS)
     assert_same_items(list(stac_geoparquet.arrow.stac_table_to_items(pq.read_table(target))), ITEMS)
     assert list(frame["id"]) == [item["id"] for item in ITEMS]
@@ -183,13 +187,17 @@ def test_an_empty_search_exports_nothing_and_says_so(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_bad_paths_are_refused_before_any_request(tmp_path: Path) -> None:
+def test_bad_arguments_are_refused_before_any_request(tmp_path: Path) -> None:
     client, transport = sync_client(RECORDED_PAGES)
     pager = client.stac.search_items_paged()
     with pytest.raises(ValueError, match="is a directory"):
         pager.to_geoparquet(tmp_path)
     with pytest.raises(TypeError, match="path must be a file path"):
         pager.to_geoparquet(3)
+    with pytest.raises(TypeError, match="progress must be callable"):
+        pager.to_geoparquet(tmp_path / "x.parquet", progress=True)
+    with pytest.raises(TypeError, match="progress must be callable"):
+        pager.to_arrow(progress="yes")
     assert transport.requests == []
 
 

@@ -123,7 +123,8 @@ def item_collection_to_pystac(
     else:
         raise TypeError(f"items must be a search page or an iterable of items, got {type(items).__name__}")
     converted = [_item_from_json(pystac, feature) for feature in features]
-    return pystac.ItemCollection(converted, extra_fields=extra_fields)
+    # Not cloned: the items are new, and cloning loses their extra fields in pystac 1.10.
+    return pystac.ItemCollection(converted, extra_fields=extra_fields, clone_items=False)
 
 
 def to_pystac(obj: StacModel | Mapping[str, Any]) -> PystacObject:

@@ -1,9 +1,12 @@
 """``client.stac.open_pystac_client()``: the pystac-client bridge as a method of the STAC operations.
 
 Mixed into the sync client's ``StacOperations``; it opens :func:`._pystac_client.open_pystac_client`
-with the client's endpoint, credential, scopes and api-version, and by default signs assets with
-the client's SAS signing (``sas.sign``). The async client has no such method: pystac-client is
-synchronous and needs a synchronous credential (call :func:`open_pystac_client` with one).
+with the client's endpoint, credential, scopes and api-version, and by default signs assets as
+``client.sas.sign`` does: through the client's pipeline, with a per-container token cache of the
+opened pystac client's own (the operation groups do not reach one another).
+
+The async client has no such method: pystac-client is synchronous and needs a synchronous
+credential (call :func:`open_pystac_client` with one).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ Modifier = Union[Callable[[Any], Any], Literal["sas"], None]
 def default_modifier(operations: Any) -> Callable[[Any], Any]:
     """The modifier ``modifier="sas"`` stands for: sign asset hrefs as ``client.sas.sign`` does.
 
-    One place to change when the client grows a reusable signer object.
+    A SAS operation group over the same pipeline and configuration as ``operations``, so the same
+    credential, endpoint and api-version, with a token cache of its own. The one place to change
+    when the client has a reusable signer object (its ``sign_inplace`` is a pystac-client modifier).
     """
     from .._signing import SasSigningOperations  # here: _signing is part of the client, not of this bridge
 

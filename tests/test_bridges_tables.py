@@ -160,6 +160,19 @@ def test_pages_with_different_fields_are_unified() -> None:
     assert_same_items(list(stac_geoparquet.arrow.stac_table_to_items(table)), first + second)
 
 
+def test_types_are_widened_across_pages_and_a_clash_names_the_field() -> None:
+    def with_x(name: str, value: Any) -> dict[str, Any]:
+        item = dict(copy.deepcopy(ITEMS[0]), id=name)
+        item["properties"]["x"] = value
+        return item
+
+    client, _ = sync_client([[with_x("a", 1)], [with_x("b", 2.5)]])
+    assert client.stac.search_items_paged().to_arrow().read_all().column("x").to_pylist() == [1.0, 2.5]
+    client, _ = sync_client([[with_x("a", 1)], [with_x("b", "one")]])
+    with pytest.raises(TypeError, match="Field x has incompatible types"):
+        client.stac.search_items_paged().to_arrow()
+
+
 async def test_the_async_pager_exports_the_same(tmp_path: Path) -> None:
     transport = AsyncCapturingTransport(paged_responder(RECORDED_PAGES))
     async with AsyncPlanetaryComputerProClient(

@@ -23,8 +23,11 @@ rustac on the recorded items of a live GeoCatalog:
 Streaming: pages are fetched one at a time; each page is converted to Arrow and spooled to a
 Parquet file in a temporary folder, then let go, so memory stays bounded by a page, not by the
 result. Schemas of the pages are unified as they come (stac-geoparquet's "ChunksToDisk" way,
-driven here page by page so that the async pager can feed it too); the spooled files are read
-back one at a time, under the unified schema, into the export. ``to_geoparquet`` writes to a
+driven here page by page so that the async pager can feed it too): a field missing from a page
+is null there, an integer field that is fractional on another page becomes a float; a field that
+is a number on one page and a string on another cannot be one column and raises pyarrow's
+``ArrowTypeError`` (a TypeError) naming it. The spooled files are read back one at a time, under
+the unified schema, into the export. ``to_geoparquet`` writes to a
 temporary file beside ``path`` and renames it when complete: ``path`` never holds half a file.
 
 pyarrow and stac-geoparquet are imported when an export runs (the ``[geoparquet]`` extra);

@@ -33,6 +33,8 @@ from _capture import (
 )
 from azure.core.exceptions import HttpResponseError
 from azure.planetarycomputer import PlanetaryComputerProClient
+from azure.planetarycomputer._bridges import _pager as _pager_module
+from azure.planetarycomputer._bridges import _tables as _tables_module
 from azure.planetarycomputer._generated._utils.model_base import SdkJSONEncoder
 from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
 from standin import ENDPOINT as STANDIN
@@ -214,7 +216,7 @@ def test_bad_arguments_are_refused_before_any_request(tmp_path: Path) -> None:
     assert transport.requests == []
 
 
-def test_a_failing_page_leaves_no_file(tmp_path: Path) -> None:
+def test_a_failing_page_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     answer = paged_responder(RECORDED_PAGES)
 
     def fail_on_the_last_page(request: CapturedRequest) -> CannedResponse:
@@ -224,9 +226,19 @@ def test_a_failing_page_leaves_no_file(tmp_path: Path) -> None:
 
     transport = CapturingTransport(fail_on_the_last_page)
     client = PlanetaryComputerProClient(ENDPOINT, FakeTokenCredential(), transport=transport, retry_total=0)
+    spools: list[str] = []
+    real_spool = _tables_module.PageSpool
+
+    def spool_watched() -> Any:
+        spool = real_spool()
+        spools.append(spool.folder)
+        return spool
+
+    monkeypatch.setattr(_pager_module, "PageSpool", spool_watched)
     with pytest.raises(HttpResponseError, match="page failed"):
         client.stac.search_items_paged().to_geoparquet(tmp_path / "items.parquet")
     assert list(tmp_path.iterdir()) == []
+    assert len(spools) == 1 and not Path(spools[0]).exists()  # the spooled pages are gone too
 
 
 # --------------------------------------------------------------------------------------------------

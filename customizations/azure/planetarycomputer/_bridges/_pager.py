@@ -59,10 +59,14 @@ class SearchExports:
         """
         check_progress(progress)
         spool = PageSpool()
-        for page in self.by_page():
-            spool.add(page)
-            if progress is not None:
-                progress(spool.items)
+        try:
+            for page in self.by_page():
+                spool.add(page)
+                if progress is not None:
+                    progress(spool.items)
+        except BaseException:
+            spool.discard()
+            raise
         return spool.reader()
 
     def to_geoparquet(self, path: str | os.PathLike[str], *, progress: Progress | None = None) -> Path:
@@ -116,10 +120,14 @@ class AsyncSearchExports:
         """Every item as a ``pyarrow.RecordBatchReader`` (see :meth:`SearchExports.to_arrow`)."""
         check_progress(progress)
         spool = PageSpool()
-        async for page in self.by_page():
-            spool.add([item async for item in page])
-            if progress is not None:
-                progress(spool.items)
+        try:
+            async for page in self.by_page():
+                spool.add([item async for item in page])
+                if progress is not None:
+                    progress(spool.items)
+        except BaseException:
+            spool.discard()
+            raise
         return spool.reader()
 
     async def to_geoparquet(self, path: str | os.PathLike[str], *, progress: Progress | None = None) -> Path:

@@ -87,6 +87,15 @@ class PageSpool:
         self._files.append(path)
         self.items += table.num_rows
 
+    def discard(self) -> None:
+        """Remove the spooled files now (after a failure; a reader removes them when done)."""
+        self._folder.cleanup()
+
+    @property
+    def folder(self) -> str:
+        """The temporary folder of the spooled files."""
+        return self._folder.name
+
     def reader(self) -> Any:
         """A ``pyarrow.RecordBatchReader`` over every spooled item (no columns when there are none)."""
         pa = self._pa

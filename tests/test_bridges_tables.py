@@ -226,19 +226,19 @@ def test_a_failing_page_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
 
     transport = CapturingTransport(fail_on_the_last_page)
     client = PlanetaryComputerProClient(ENDPOINT, FakeTokenCredential(), transport=transport, retry_total=0)
-    spools: list[str] = []
+    spools: list[Any] = []  # kept alive here, so only the export itself can remove their files
     real_spool = _tables_module.PageSpool
 
     def spool_watched() -> Any:
         spool = real_spool()
-        spools.append(spool.folder)
+        spools.append(spool)
         return spool
 
     monkeypatch.setattr(_pager_module, "PageSpool", spool_watched)
     with pytest.raises(HttpResponseError, match="page failed"):
         client.stac.search_items_paged().to_geoparquet(tmp_path / "items.parquet")
     assert list(tmp_path.iterdir()) == []
-    assert len(spools) == 1 and not Path(spools[0]).exists()  # the spooled pages are gone too
+    assert len(spools) == 1 and not Path(spools[0].folder).exists()  # the spooled pages are gone too
 
 
 # --------------------------------------------------------------------------------------------------

@@ -11,8 +11,10 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 from ._auth import GeoCatalogBearerTokenPolicy
-from ._endpoint import dot_segment, request_origin, validate_endpoint
+from ._endpoint import check_path_parameter, dot_segment, request_origin, validate_endpoint
 from ._generated import PlanetaryComputerProClient as _GeneratedClient
+from ._generated._utils.serialization import Serializer
+from ._generated.operations import _operations as _generated_operations
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
 from ._redaction import RedactingNetworkTraceLoggingPolicy
 from ._retry import GeoCatalogRetryPolicy
@@ -21,6 +23,7 @@ from ._transport import Urllib3Transport
 __all__ = [
     "DEFAULT_SCOPE",
     "JsonDecodeGuardPolicy",
+    "PathParameterSerializer",
     "PlanetaryComputerProClient",
     "RequestPathGuardPolicy",
     "secure_pipeline_kwargs",
@@ -48,6 +51,33 @@ class RequestPathGuardPolicy(SansIOHTTPPolicy[Any, Any]):
                 f"an id (collection_id, item_id...) must not be '.' or '..': the path segment {segment!r} "
                 "would be removed by URL normalization and the request would reach another resource"
             )
+
+
+class PathParameterSerializer(Serializer):
+    """The generated operations' URL serializer, refusing path parameters that address another resource.
+
+    Every generated request builder (sync and aio share them) serializes each path parameter with
+    ``url(name, value, type)``: checking there refuses an empty id, ``"."`` or ``".."`` at call time,
+    with the parameter's name, before any request exists. :class:`RequestPathGuardPolicy` stays as
+    the net for requests built by hand (``send_request``).
+    """
+
+    def url(self, name: str, data: Any, data_type: str, **kwargs: Any) -> str:
+        check_path_parameter(name, data)
+        return str(super().url(name, data, data_type, **kwargs))
+
+
+def _install_path_parameter_serializer() -> None:
+    # The generated module keeps one module-level serializer for all its request builders;
+    # replacing that instance (same settings) is the one place every operation goes through.
+    current = _generated_operations._SERIALIZER
+    if not isinstance(current, PathParameterSerializer):
+        serializer = PathParameterSerializer()
+        serializer.__dict__.update(current.__dict__)
+        _generated_operations._SERIALIZER = serializer
+
+
+_install_path_parameter_serializer()
 
 
 class JsonDecodeGuardPolicy(SansIOHTTPPolicy[Any, Any]):
@@ -112,10 +142,10 @@ class PlanetaryComputerProClient(_GeneratedClient):
 
     Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
     GETs. With ``logging_enable=True`` the network trace is logged with SAS signatures and the
-    bearer token redacted. An id of ``"."`` or ``".."`` raises ValueError before anything is sent
-    (URL normalization would otherwise address another resource). Any other keyword
-    (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``, ``logging_enable``...)
-    configures the azure-core pipeline.
+    bearer token redacted. An empty id, or an id of ``"."`` or ``".."``, raises ValueError naming the
+    parameter before anything is sent (the request would otherwise address another resource).
+    Any other keyword (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``,
+    ``logging_enable``...) configures the azure-core pipeline.
 
     Requests go through urllib3 directly (:class:`~azure.planetarycomputer.Urllib3Transport`), which
     costs about half the CPU per request of azure-core's default requests transport; proxies and the

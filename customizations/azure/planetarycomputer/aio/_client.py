@@ -12,7 +12,7 @@ from .._endpoint import validate_endpoint
 from .._generated.aio import PlanetaryComputerProClient as _GeneratedClient
 from .._retry import AsyncGeoCatalogRetryPolicy
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
-from ._transport import EncodedUrlAioHttpTransport
+from ._transport import default_transport
 
 __all__ = ["PlanetaryComputerProClient"]
 
@@ -32,12 +32,16 @@ class PlanetaryComputerProClient(_GeneratedClient):
     :keyword int polling_interval: Seconds between polls of long-running operations (default 30,
         or what the service's Retry-After says).
 
+    The default transport is aiohttp's (the ``[aio]`` extra). The client can be constructed outside
+    a running event loop (at module level) and without aiohttp installed: the aiohttp session is
+    made at the first request, and a missing aiohttp raises ImportError naming the extra only then.
+
     Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
     GETs. With ``logging_enable=True`` the network trace is logged with SAS signatures and the
-    bearer token redacted. An id of ``"."`` or ``".."`` raises ValueError before anything is sent
-    (URL normalization would otherwise address another resource). Any other keyword
-    (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``, ``logging_enable``...)
-    configures the azure-core pipeline.
+    bearer token redacted. An empty id, or an id of ``"."`` or ``".."``, raises ValueError naming the
+    parameter before anything is sent (the request would otherwise address another resource).
+    Any other keyword (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``,
+    ``logging_enable``...) configures the azure-core pipeline.
 
     :ivar stac: STAC catalog operations.
     :vartype stac: ~azure.planetarycomputer.aio.operations.StacOperations
@@ -63,8 +67,10 @@ class PlanetaryComputerProClient(_GeneratedClient):
             "authentication_policy", AsyncGeoCatalogBearerTokenPolicy(credential, endpoint, *scopes, **kwargs)
         )
         kwargs.setdefault("retry_policy", AsyncGeoCatalogRetryPolicy(**kwargs))
-        if "transport" not in kwargs:
-            kwargs["transport"] = EncodedUrlAioHttpTransport(**kwargs)
+        if kwargs.get("transport") is None:
+            # aiohttp's transport when aiohttp is installed; otherwise one that raises ImportError
+            # naming the [aio] extra at the first request (importing and constructing never need it)
+            kwargs["transport"] = default_transport(**kwargs)
         secure_pipeline_kwargs(endpoint, kwargs)
         super().__init__(endpoint, credential, **kwargs)
         parts = (self._client, self._config, self._serialize, self._deserialize)

@@ -933,3 +933,20 @@ async def test_async_a_misspelt_keyword_is_refused_at_the_call() -> None:
         with pytest.raises(TypeError, match="did you mean 'datetime'"):
             client.stac.search_items_paged(datetme="2021")
     assert transport.requests == []
+
+
+def test_an_antimeridian_bbox_and_a_leap_second_reach_the_wire() -> None:
+    client, transport = client_for(StacSearchService(catalog(3)))
+    list(client.stac.search_items_paged(bbox=(170, -20, -170, -10), datetime="1990-12-31T15:59:60-08:00"))
+    assert transport.requests[0].json() == {"bbox": [170, -20, -170, -10], "datetime": "1991-01-01T00:00:00Z"}
+
+
+async def test_async_an_antimeridian_bbox_and_a_leap_second_reach_the_wire() -> None:
+    client, transport = async_client_for(StacSearchService(catalog(3)))
+    async with client:
+        pager = client.stac.search_items_paged(bbox=[179, -18, -179, -16], datetime="2016-12-31T23:59:60Z/..")
+        _ = [item async for item in pager]
+    assert transport.requests[0].json() == {
+        "bbox": [179, -18, -179, -16],
+        "datetime": "2017-01-01T00:00:00Z/..",
+    }

@@ -436,3 +436,43 @@ def test_query_must_be_a_mapping() -> None:
 def test_body_must_be_a_mapping() -> None:
     with pytest.raises(TypeError, match=r"^body"):
         build_search_body(b'{"limit": 1}')  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------
+# Antimeridian bboxes and leap seconds (issue 20, items 9 and 12)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bbox",
+    [[170, -20, -170, -10], (179.5, -18.5, -179.5, -16.0), [170, -20, 0, -170, -10, 100]],
+)
+def test_a_bbox_crossing_the_antimeridian_is_searched_as_it_is(bbox: Any) -> None:
+    assert build_search_body(bbox=bbox) == {"bbox": [float(value) for value in bbox]}
+
+
+def test_the_antimeridian_is_opt_in_for_other_callers() -> None:
+    with pytest.raises(ValueError, match=r"^bbox west 170\.0 is greater than east -170\.0"):
+        normalize_bbox([170, -20, -170, -10])
+    assert normalize_bbox([170, -20, -170, -10], crossing_antimeridian=True) == [170, -20, -170, -10]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1990-12-31T15:59:60-08:00", "1991-01-01T00:00:00Z"),  # RFC 3339's own example
+        ("1990-12-31T23:59:60Z", "1991-01-01T00:00:00Z"),
+        ("2016-12-31T23:59:60.25Z", "2017-01-01T00:00:00.250000Z"),
+        ("2016-12-31T23:59:60Z/..", "2017-01-01T00:00:00Z/.."),
+        ("../2016-12-31t23:59:60z", "../2017-01-01T00:00:00Z"),
+        (("2016-12-31T23:59:59Z", "2016-12-31T23:59:60Z"), "2016-12-31T23:59:59Z/2017-01-01T00:00:00Z"),
+    ],
+)
+def test_leap_seconds_are_accepted_as_the_service_reads_them(value: Any, expected: str) -> None:
+    assert normalize_datetime(value) == expected
+
+
+@pytest.mark.parametrize("value", ["2016-12-31T23:59:61Z", "9999-12-31T23:59:60Z"])
+def test_seconds_beyond_a_leap_second_or_the_calendar_are_refused(value: str) -> None:
+    with pytest.raises(ValueError, match=r"^datetime"):
+        normalize_datetime(value)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from azure.planetarycomputer._search_params import (
+    antimeridian_halves,
     build_search_body,
     normalize_bbox,
     normalize_datetime,
@@ -443,12 +444,25 @@ def test_body_must_be_a_mapping() -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "bbox",
-    [[170, -20, -170, -10], (179.5, -18.5, -179.5, -16.0), [170, -20, 0, -170, -10, 100]],
-)
-def test_a_bbox_crossing_the_antimeridian_is_searched_as_it_is(bbox: Any) -> None:
-    assert build_search_body(bbox=bbox) == {"bbox": [float(value) for value in bbox]}
+FIJI_HALVES = {
+    "type": "MultiPolygon",
+    "coordinates": [
+        [[[170.0, -20.0], [180.0, -20.0], [180.0, -10.0], [170.0, -10.0], [170.0, -20.0]]],
+        [[[-180.0, -20.0], [-170.0, -20.0], [-170.0, -10.0], [-180.0, -10.0], [-180.0, -20.0]]],
+    ],
+}
+
+
+@pytest.mark.parametrize("bbox", [[170, -20, -170, -10], (170.0, -20, 0, -170, -10, 100)])
+def test_a_bbox_crossing_the_antimeridian_is_searched_as_its_two_halves(bbox: Any) -> None:
+    # pgstac reads west > east as the box between the two longitudes: the rest of the world
+    assert build_search_body(bbox=bbox) == {"intersects": FIJI_HALVES}
+    assert build_search_body({"bbox": bbox, "limit": 5}) == {"intersects": FIJI_HALVES, "limit": 5}
+
+
+def test_an_ordinary_bbox_stays_a_bbox() -> None:
+    assert build_search_body(bbox=[-170, -20, 170, -10]) == {"bbox": [-170.0, -20.0, 170.0, -10.0]}
+    assert antimeridian_halves([-170, -20, 170, -10]) is None
 
 
 def test_the_antimeridian_is_opt_in_for_other_callers() -> None:

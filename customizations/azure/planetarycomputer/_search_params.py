@@ -9,7 +9,8 @@ Accepted forms:
 * ``collections`` / ``ids``: a string (one id, or several separated by commas) or an iterable of
   strings;
 * ``bbox``: any sequence of 4 (west, south, east, north) or 6 (west, south, min z, east, north,
-  max z) numbers, in WGS84 degrees; west greater than east crosses the antimeridian;
+  max z) numbers, in WGS84 degrees; west greater than east crosses the antimeridian, and is sent
+  as ``intersects``: a MultiPolygon of its two halves (see :func:`antimeridian_halves`);
 * ``intersects``: a GeoJSON geometry (or Feature) mapping, or any object with
   ``__geo_interface__`` (a shapely geometry);
 * ``datetime``: a ``datetime`` (naive means UTC), a ``date`` (that whole day), a ``(start, end)``
@@ -45,6 +46,7 @@ __all__ = [
     "DatetimeBound",
     "DatetimeLike",
     "GeoInterface",
+    "antimeridian_halves",
     "build_search_body",
     "normalize_bbox",
     "normalize_datetime",
@@ -175,6 +177,26 @@ def normalize_bbox(value: Sequence[float], *, crossing_antimeridian: bool = Fals
     if low_z > high_z:
         raise ValueError(f"bbox minimum elevation {low_z} is greater than maximum {high_z}")
     return numbers_
+
+
+def antimeridian_halves(bbox: Sequence[float]) -> dict[str, Any] | None:
+    """A bbox crossing the antimeridian (west > east) as a MultiPolygon of its two halves, else None.
+
+    STAC allows such a bbox, but pgstac-based services (the GeoCatalog's stac-fastapi-pgstac, and
+    the local stand-in) read it as the box between its smaller and larger longitude: the rest of
+    the world, silently. Its two halves, west..180 and -180..east, mean the same area to any server.
+    """
+    if len(bbox) == 4:
+        west, south, east, north = bbox
+    else:
+        west, south, _, east, north, _ = bbox
+    if west <= east:
+        return None
+
+    def ring(low: float, high: float) -> list[list[list[float]]]:
+        return [[[low, south], [high, south], [high, north], [low, north], [low, south]]]
+
+    return {"type": "MultiPolygon", "coordinates": [ring(west, 180.0), ring(-180.0, east)]}
 
 
 def normalize_intersects(value: Mapping[str, Any] | GeoInterface) -> dict[str, Any]:
@@ -516,6 +538,9 @@ def build_search_body(
             merged[key] = normalize_ids(key, merged[key])
     if merged.get("bbox") is not None:
         merged["bbox"] = normalize_bbox(merged["bbox"], crossing_antimeridian=True)
+        crossing = antimeridian_halves(merged["bbox"])
+        if crossing is not None:
+            merged["bbox"], merged["intersects"] = None, crossing
     if merged.get("intersects") is not None:
         merged["intersects"] = normalize_intersects(merged["intersects"])
     if merged.get("datetime") is not None:

@@ -14,7 +14,9 @@ A reply can be an ordinary response (any status, headers, body) or a fault:
 * ``Reply.truncated(body, after=n)``: ``Content-Length`` of the whole body, ``n`` bytes, then a clean
   close (the body is silently short unless the client checks);
 * ``Reply.stall(seconds, ...)``: nothing at all for ``seconds`` (before the status line) or, with
-  ``after=n``, the headers and ``n`` bytes of the body and then silence.
+  ``after=n``, the headers and ``n`` bytes of the body and then silence;
+* ``Reply.trickle(body, every=s)``: the headers, then the body one byte every ``s`` seconds, so no
+  single wait for data is long but the whole never ends in reasonable time.
 
 Waits are bounded: every stall also ends as soon as the server stops, and the server's threads are
 daemons, so a test that fails half-way never hangs the run.
@@ -127,6 +129,11 @@ class Reply:
     def truncated(cls, body: bytes, after: int, content_type: str = "image/png") -> Reply:
         """``Content-Length: len(body)`` but only ``after`` bytes, then a clean close."""
         return cls(200, {"Content-Type": content_type}, body, "close", after)
+
+    @classmethod
+    def trickle(cls, body: bytes, every: float = 0.5, content_type: str = "application/json") -> Reply:
+        """The headers at once, then ``body`` a byte every ``every`` seconds (until the server stops)."""
+        return cls(200, {"Content-Type": content_type}, body, "trickle", 0, stall_seconds=every)
 
     @classmethod
     def stall(
@@ -282,6 +289,12 @@ class _FaultHandler(http.server.BaseHTTPRequestHandler):
             self.connection.close()
         elif reply.fault == "close":
             self.connection.shutdown(socket.SHUT_RDWR)
+        elif reply.fault == "trickle":
+            for index in range(len(reply.body)):
+                if server._stopping.wait(reply.stall_seconds):
+                    break
+                self.wfile.write(reply.body[index : index + 1])
+                self.wfile.flush()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 

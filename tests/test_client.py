@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from _capture import (
     AsyncCapturingTransport,
+    CannedResponse,
     CapturingTransport,
     FakeAsyncTokenCredential,
     FakeTokenCredential,
@@ -220,3 +221,31 @@ def test_the_empty_id_examples_of_the_issue() -> None:
     assert transport.requests == []
     client.stac.get_collection(" ")  # any other id is a resource of its own: sent, percent-encoded
     assert transport.requests[0].path == "/stac/collections/%20"
+
+
+# --------------------------------------------------------------------------------------------------
+# JSON nested too deeply to parse is a DecodeError, not a bare RecursionError
+# --------------------------------------------------------------------------------------------------
+
+DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_json_nested_too_deeply_raises_decode_error_sync() -> None:
+    from azure.core.exceptions import DecodeError
+
+    transport = CapturingTransport(CannedResponse(200, {"Content-Type": "application/json"}, DEEP_JSON))
+    client = PlanetaryComputerProClient("https://cat.example.com", FakeTokenCredential(), transport=transport)
+    with pytest.raises(DecodeError, match=r"GET /stac/collections/naip is JSON nested too deeply") as raised:
+        client.stac.get_collection("naip")
+    assert raised.value.response is not None and raised.value.response.status_code == 200
+
+
+async def test_json_nested_too_deeply_raises_decode_error_aio() -> None:
+    from azure.core.exceptions import DecodeError
+
+    transport = AsyncCapturingTransport(CannedResponse(200, {"Content-Type": "application/json"}, DEEP_JSON))
+    async with AsyncPlanetaryComputerProClient(
+        "https://cat.example.com", FakeAsyncTokenCredential(), transport=transport
+    ) as client:
+        with pytest.raises(DecodeError, match="nested too deeply"):
+            await client.stac.get_collection("naip")

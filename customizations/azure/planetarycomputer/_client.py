@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import DecodeError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.policies import ContentDecodePolicy, SansIOHTTPPolicy
 
 from ._auth import GeoCatalogBearerTokenPolicy
 from ._endpoint import check_path_parameter, dot_segment, request_origin, validate_endpoint
@@ -26,6 +26,7 @@ __all__ = [
     "PathParameterSerializer",
     "PlanetaryComputerProClient",
     "RequestPathGuardPolicy",
+    "guard_content_decoding",
     "secure_pipeline_kwargs",
 ]
 
@@ -111,6 +112,35 @@ class JsonDecodeGuardPolicy(SansIOHTTPPolicy[Any, Any]):
         setattr(http_response, "json", json)  # noqa: B010 -- an instance attribute over the method
 
 
+def guard_content_decoding(pipeline: Any) -> None:
+    """Make the pipeline's ContentDecodePolicy raise DecodeError for JSON nested too deeply to parse.
+
+    The standard JSON parser recurses once per nesting level, so a hostile answer nested 100,000
+    levels deep raises a bare ``RecursionError`` where the policy parses every non-streamed JSON
+    answer. The generated client builds that policy itself; its instance in the built pipeline
+    gets a parse that converts the error, with the response, like any other undecodable body.
+    """
+    for runner in getattr(pipeline, "_impl_policies", ()):
+        policy = getattr(runner, "_policy", None)
+        if not isinstance(policy, ContentDecodePolicy):
+            continue
+        parse = policy.deserialize_from_http_generics
+
+        def guarded(response: Any, encoding: str | None = None, _parse: Any = parse) -> Any:
+            try:
+                return _parse(response, encoding)
+            except RecursionError as error:
+                request = response.request
+                target = f"{request.method} {urlsplit(request.url).path}"
+                raise DecodeError(
+                    message=f"the response to {target} is JSON nested too deeply to parse",
+                    response=response,
+                    error=error,
+                ) from None
+
+        setattr(policy, "deserialize_from_http_generics", guarded)  # noqa: B010 -- over the classmethod
+
+
 def secure_pipeline_kwargs(endpoint: str, kwargs: dict[str, Any]) -> None:
     """Install, unless the caller configured them, the policies that keep secrets in and ids exact.
 
@@ -180,6 +210,7 @@ class PlanetaryComputerProClient(_GeneratedClient):
             kwargs["transport"] = Urllib3Transport(**kwargs)
         secure_pipeline_kwargs(endpoint, kwargs)
         super().__init__(endpoint, credential, **kwargs)
+        guard_content_decoding(self._client._pipeline)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)
         self.data = DataOperations(*parts)

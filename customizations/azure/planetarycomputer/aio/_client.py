@@ -7,7 +7,7 @@ from typing import Any
 from azure.core.credentials_async import AsyncTokenCredential
 
 from .._auth import AsyncGeoCatalogBearerTokenPolicy
-from .._client import DEFAULT_SCOPE, secure_pipeline_kwargs
+from .._client import DEFAULT_SCOPE, guard_content_decoding, secure_pipeline_kwargs
 from .._endpoint import validate_endpoint
 from .._generated.aio import PlanetaryComputerProClient as _GeneratedClient
 from .._retry import AsyncGeoCatalogRetryPolicy
@@ -73,6 +73,7 @@ class PlanetaryComputerProClient(_GeneratedClient):
             kwargs["transport"] = default_transport(**kwargs)
         secure_pipeline_kwargs(endpoint, kwargs)
         super().__init__(endpoint, credential, **kwargs)
+        guard_content_decoding(self._client._pipeline)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)
         self.data = DataOperations(*parts)

@@ -169,6 +169,12 @@ class PlanetaryComputerProClient(_GeneratedClient):
     :keyword list[str] credential_scopes: Token scopes, ``[DEFAULT_SCOPE]`` by default.
     :keyword int polling_interval: Seconds between polls of long-running operations (default 30,
         or what the service's Retry-After says).
+    :keyword int max_response_size: Bytes a body read into memory (a JSON answer, a search page) may
+        have once decoded: 256 MiB by default; larger raises DecodeError. Also per call.
+    :keyword float response_timeout: Seconds from sending a request to the last byte of a body read
+        into memory: 300 by default; later raises ServiceResponseTimeoutError. Also per call.
+    :keyword float retry_backoff_max: The longest wait between retries (120 s by default), which
+        also caps the service's Retry-After.
 
     Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
     GETs. With ``logging_enable=True`` the network trace is logged with SAS signatures and the

@@ -31,6 +31,12 @@ class PlanetaryComputerProClient(_GeneratedClient):
     :keyword list[str] credential_scopes: Token scopes, ``[DEFAULT_SCOPE]`` by default.
     :keyword int polling_interval: Seconds between polls of long-running operations (default 30,
         or what the service's Retry-After says).
+    :keyword int max_response_size: Bytes a body read into memory (a JSON answer, a search page) may
+        have once decoded: 256 MiB by default; larger raises DecodeError. Also per call.
+    :keyword float response_timeout: Seconds from sending a request to the last byte of a body read
+        into memory: 300 by default; later raises ServiceResponseTimeoutError. Also per call.
+    :keyword float retry_backoff_max: The longest wait between retries (120 s by default), which
+        also caps the service's Retry-After.
 
     The default transport is aiohttp's (the ``[aio]`` extra). The client can be constructed outside
     a running event loop (at module level) and without aiohttp installed: the aiohttp session is

@@ -466,3 +466,15 @@ def test_async_client_constructed_outside_a_loop_on_the_lowest_aiohttp(
     python = venv_for_tests("aiohttp-lowest", tmp_path_factory.getbasetemp() / "venvs")
     lowest = LOWEST_AIOHTTP.split("==")[1]
     assert _construction_orders(str(python)) == [lowest, "outside", "inside"]
+
+
+def test_finished_reads_leave_nothing_behind_in_the_deadline_watchdog(server: FaultServer) -> None:
+    from azure.planetarycomputer._transport import _WATCHDOG
+
+    server.script("/stac/collections/naip", Reply.json({"id": "naip", "type": "Collection"}))
+    client = _client(server.url, response_timeout=60)
+    for _ in range(50):
+        client.stac.get_collection("naip")
+    entries = list(_WATCHDOG._heap)
+    assert len(entries) <= 1  # the last read's entry at most, finished
+    assert all(entry.done and entry.raw is None for _, _, entry in entries)

@@ -185,13 +185,21 @@ class _Watch:
     __slots__ = ("done", "expired", "raw")
 
     def __init__(self, raw: urllib3.BaseHTTPResponse) -> None:
-        self.raw = raw
+        self.raw: urllib3.BaseHTTPResponse | None = raw
         self.done = False
         self.expired = False
 
+    def finish(self) -> None:
+        """The body is read (or failed): nothing to watch, and the response is not kept alive."""
+        self.done = True
+        self.raw = None
+
     def expire(self) -> None:
+        raw = self.raw
+        if self.done or raw is None:
+            return
         self.expired = True
-        sock = _socket_of(self.raw)
+        sock = _socket_of(raw)
         if sock is not None:
             with contextlib.suppress(OSError):  # wakes the reading thread: its blocked recv returns
                 sock.shutdown(socket.SHUT_RDWR)
@@ -214,7 +222,15 @@ class _Watchdog:
     def watch(self, deadline: float, raw: urllib3.BaseHTTPResponse) -> _Watch:
         entry = _Watch(raw)
         with self._condition:
-            heapq.heappush(self._heap, (deadline, next(self._order), entry))
+            # Finished reads leave their entries behind; deadlines mostly come in order, so they
+            # gather at the head. Dropping them here keeps the heap as small as the reads under way.
+            heap = self._heap
+            while heap and heap[0][2].done:
+                heapq.heappop(heap)
+            if len(heap) > _HEAP_REBUILD:
+                heap[:] = [item for item in heap if not item[2].done]
+                heapq.heapify(heap)
+            heapq.heappush(heap, (deadline, next(self._order), entry))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="pc-response-deadlines", daemon=True)
                 self._thread.start()
@@ -238,6 +254,7 @@ class _Watchdog:
                 entry.expire()
 
 
+_HEAP_REBUILD = 4096
 _WATCHDOG = _Watchdog()
 
 
@@ -336,7 +353,7 @@ class Urllib3TransportResponse(HttpResponseImpl):
             raise
         finally:
             if watch is not None:
-                watch.done = True
+                watch.finish()
         if watch is not None and watch.expired:  # the cut connection may also look like a clean end
             raise overran_error(self.request, self.response_timeout or 0)
         return b"".join(chunks)

@@ -218,6 +218,8 @@ class _Watchdog:
         self._heap: list[tuple[float, int, _Watch]] = []
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
+        self._wake_at = float("inf")
+        """When the thread wakes up next by itself (inf: only when notified)."""
 
     def watch(self, deadline: float, raw: urllib3.BaseHTTPResponse) -> _Watch:
         entry = _Watch(raw)
@@ -234,7 +236,7 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="pc-response-deadlines", daemon=True)
                 self._thread.start()
-            elif self._heap[0][2] is entry:
+            elif deadline < self._wake_at:  # only an earlier deadline is worth waking the thread for
                 self._condition.notify()
         return entry
 
@@ -244,9 +246,11 @@ class _Watchdog:
                 while self._heap and self._heap[0][2].done:
                     heapq.heappop(self._heap)
                 if not self._heap:
+                    self._wake_at = float("inf")
                     self._condition.wait()
                     continue
-                wait = self._heap[0][0] - time.monotonic()
+                self._wake_at = self._heap[0][0]
+                wait = self._wake_at - time.monotonic()
                 if wait > 0:
                     self._condition.wait(wait)
                     continue

@@ -841,3 +841,44 @@ async def test_async_a_trickling_body_ends_at_the_response_timeout(server: Fault
         waited = time.monotonic() - started
     assert 0.9 <= waited < 1.0 + SLACK
     survived("trickle (async)")
+
+
+def test_a_trickling_stream_ends_at_a_response_timeout_given_for_the_request(server: FaultServer) -> None:
+    server.script(TILE_PATH, Reply.trickle(b"x" * 400, every=0.1, content_type="image/png"))
+    with sync_client(server, retry_total=0, read_timeout=5) as client:
+        started = time.monotonic()
+        with pytest.raises(ServiceResponseTimeoutError, match="response_timeout=1 s"):
+            b"".join(client.data.get_tile("naip", "tile-1", "WebMercatorQuad", 3, 2, 1, response_timeout=1))
+        waited = time.monotonic() - started
+    assert 0.9 <= waited < 1.0 + SLACK
+    survived("trickle (tile stream)")
+
+
+def test_a_stream_is_not_cut_by_the_client_wide_response_timeout(server: FaultServer) -> None:
+    # A large download may rightly take longer than any JSON answer: only a per-request limit applies.
+    server.script(TILE_PATH, Reply.trickle(b"x" * 8, every=0.1, content_type="image/png"))
+    with sync_client(server, retry_total=0, response_timeout=0.3) as client:
+        body = b"".join(client.data.get_tile("naip", "tile-1", "WebMercatorQuad", 3, 2, 1))
+    assert body == b"x" * 8
+
+
+async def test_async_a_trickling_stream_ends_at_a_response_timeout_given_for_the_request(
+    server: FaultServer,
+) -> None:
+    server.script(
+        TILE_PATH,
+        Reply.trickle(b"x" * 400, every=0.1, content_type="image/png"),
+        Reply.trickle(b"x" * 5, every=0.1, content_type="image/png"),  # then one that ends in time
+    )
+    async with async_client(server, retry_total=0, read_timeout=5, response_timeout=0.3) as client:
+        started = time.monotonic()
+        with pytest.raises(ServiceResponseTimeoutError, match="response_timeout=1 s"):
+            chunks = await client.data.get_tile(
+                "naip", "tile-1", "WebMercatorQuad", 3, 2, 1, response_timeout=1
+            )
+            _ = [chunk async for chunk in chunks]
+        waited = time.monotonic() - started
+        short = await client.data.get_tile("naip", "tile-1", "WebMercatorQuad", 3, 2, 1, response_timeout=60)
+        assert b"".join([chunk async for chunk in short]) == b"x" * 5  # not cut by the client's 0.3 s
+    assert 0.9 <= waited < 1.0 + SLACK
+    survived("trickle (async tile stream)")

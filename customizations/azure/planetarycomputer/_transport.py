@@ -19,8 +19,9 @@ answers must not cost unbounded memory or time (:data:`DEFAULT_MAX_RESPONSE_SIZE
 :data:`DEFAULT_RESPONSE_TIMEOUT`): its decoded size (a gzip bomb is refused as it expands, not
 after) and the time from sending to the last byte (a body trickling a byte at a time never trips
 ``read_timeout``, which bounds each wait for data, not the whole). Streamed downloads (tiles,
-assets) are decoded chunk by chunk and bounded by ``read_timeout`` per chunk only: a large file
-may rightly take long.
+assets) are decoded chunk by chunk and bounded by ``read_timeout`` per chunk only, since a large
+file may rightly take long, unless ``response_timeout`` is given for that very request: then the
+whole stream must arrive within it.
 """
 
 from __future__ import annotations
@@ -275,12 +276,24 @@ class _StreamDownload:
         self._raw: urllib3.BaseHTTPResponse = response.internal_response
         self._chunks = self._raw.stream(response.block_size, decode_content=decompress)
         self.content_length = int(response.headers.get("Content-Length", 0))
+        # Only a response_timeout given for this very request bounds a stream (see the module)
+        deadline = response.stream_deadline
+        self._watch = None if deadline is None else _WATCHDOG.watch(deadline, self._raw)
+        response.stream_watch = self._watch
 
     def __len__(self) -> int:
         return self.content_length
 
     def __iter__(self) -> _StreamDownload:
         return self
+
+    def _overran(self) -> bool:
+        return self._watch is not None and self._watch.expired
+
+    def _end(self) -> None:
+        self._raw.close()
+        if self._watch is not None:
+            self._watch.finish()
 
     def __next__(self) -> bytes:
         try:
@@ -289,13 +302,17 @@ class _StreamDownload:
                 if chunk:
                     return chunk
         except StopIteration:
-            self._raw.close()
+            self._end()
+            if self._overran():  # the cut connection may also look like a clean end
+                raise overran_error(self.request, self.response.response_timeout or 0) from None
             raise
         except Urllib3HTTPError as error:
-            self._raw.close()
+            self._end()
+            if self._overran():
+                raise overran_error(self.request, self.response.response_timeout or 0) from None
             raise _body_error(error) from error
         except Exception:
-            self._raw.close()
+            self._end()
             raise
 
 
@@ -319,6 +336,16 @@ class Urllib3TransportResponse(HttpResponseImpl):
     deadline: float | None = None
     """``time.monotonic()`` by which a body read into memory must be complete; None: no deadline."""
     response_timeout: float | None = DEFAULT_RESPONSE_TIMEOUT
+    stream_deadline: float | None = None
+    """The deadline of a streamed body: only when ``response_timeout`` was given for the request."""
+    stream_watch: _Watch | None = None
+
+    def close(self) -> None:
+        # A stream closed before its end must not be watched any longer: its connection may go
+        # back to the pool and serve another request.
+        if self.stream_watch is not None:
+            self.stream_watch.finish()
+        super().close()
 
     def read(self) -> bytes:
         if self._content is None:
@@ -415,7 +442,8 @@ class Urllib3Transport(HttpTransport):
         256 MiB, :data:`DEFAULT_MAX_RESPONSE_SIZE`); larger raises DecodeError. None: no limit.
     :keyword float response_timeout: Seconds from sending to the last byte of a body read into memory
         (default 300, :data:`DEFAULT_RESPONSE_TIMEOUT`); later raises ServiceResponseTimeoutError.
-        None: no limit. Streamed downloads are bounded by ``read_timeout`` per chunk only.
+        None: no limit. Streamed downloads are bounded by ``read_timeout`` per chunk only, unless
+        ``response_timeout`` is passed for that request.
 
     ``send`` also takes ``proxies`` (a requests-style mapping, as azure-core's ProxyPolicy passes it),
     ``stream``, ``max_response_size``, ``response_timeout`` and the connection keywords above, per
@@ -531,6 +559,8 @@ class Urllib3Transport(HttpTransport):
         response.max_response_size = max_size
         response.response_timeout = response_timeout
         response.deadline = None if response_timeout is None else started + response_timeout
+        if stream and kwargs.get("response_timeout") is not None:
+            response.stream_deadline = response.deadline
         if not stream:
             try:
                 response.read()

@@ -14,13 +14,15 @@ so a client can be constructed at module level and used later inside ``asyncio.r
 
 A body read into memory is bounded as with the synchronous transport (``max_response_size``,
 ``response_timeout``; see :mod:`azure.planetarycomputer._transport`): it is decoded chunk by
-chunk and refused once past the size, and reading it is cancelled at the deadline.
+chunk and refused once past the size, and reading it is cancelled at the deadline. A streamed
+body is bounded in time only when ``response_timeout`` is given for that request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import aiohttp
@@ -83,6 +85,24 @@ class BoundedAioHttpResponse(RestAioHttpTransportResponse):
     max_response_size: float | None = DEFAULT_MAX_RESPONSE_SIZE
     response_timeout: float | None = DEFAULT_RESPONSE_TIMEOUT
     deadline: float | None = None
+    stream_deadline: float | None = None
+    """The deadline of a streamed body: only when ``response_timeout`` was given for the request."""
+
+    async def iter_bytes(self, **kwargs: Any) -> AsyncIterator[bytes]:
+        chunks = super().iter_bytes(**kwargs).__aiter__()
+        while True:
+            try:
+                if self.stream_deadline is None:
+                    chunk = await chunks.__anext__()
+                else:
+                    remaining = max(self.stream_deadline - time.monotonic(), 0.0)
+                    chunk = await asyncio.wait_for(chunks.__anext__(), remaining)
+            except StopAsyncIteration:
+                return
+            except asyncio.TimeoutError:
+                await self.close()
+                raise overran_error(self.request, self.response_timeout or 0) from None
+            yield chunk
 
     async def read(self) -> bytes:
         if self._content is None:
@@ -136,6 +156,7 @@ class EncodedUrlAioHttpTransport(AioHttpTransport):
         super().__init__(session=session, session_owner=True, **kwargs)
 
     async def send(self, request: HttpRequest, *, stream: bool = False, **config: Any) -> AsyncHttpResponse:
+        explicit_timeout = config.get("response_timeout") is not None
         max_size = positive_limit(
             "max_response_size", config.pop("max_response_size", self._max_response_size)
         )
@@ -150,6 +171,8 @@ class EncodedUrlAioHttpTransport(AioHttpTransport):
             bounded.max_response_size = max_size
             bounded.response_timeout = response_timeout
             bounded.deadline = None if response_timeout is None else started + response_timeout
+            if stream and explicit_timeout:  # a stream is bounded only when the request asks
+                bounded.stream_deadline = bounded.deadline
         if not stream:
             await response.read()
         return response

@@ -882,3 +882,21 @@ async def test_async_a_trickling_stream_ends_at_a_response_timeout_given_for_the
         assert b"".join([chunk async for chunk in short]) == b"x" * 5  # not cut by the client's 0.3 s
     assert 0.9 <= waited < 1.0 + SLACK
     survived("trickle (async tile stream)")
+
+
+def test_a_plain_body_over_the_limit_is_refused_by_its_content_length(server: FaultServer) -> None:
+    big = json.dumps({**COLLECTION, "description": "x" * (2 * LIMIT)}).encode()
+    server.script(COLLECTION_PATH, Reply(200, {"Content-Type": "application/json"}, big))
+    with sync_client(server, max_response_size=LIMIT) as client:
+        with pytest.raises(DecodeError, match="larger than max_response_size=1048576 bytes;"):
+            client.stac.get_collection("naip")
+        assert client.stac.get_collection("naip", max_response_size=4 * LIMIT).id == "naip"
+
+
+async def test_async_a_plain_body_over_the_limit_is_refused(server: FaultServer) -> None:
+    big = json.dumps({**COLLECTION, "description": "x" * (2 * LIMIT)}).encode()
+    server.script(COLLECTION_PATH, Reply(200, {"Content-Type": "application/json"}, big))
+    async with async_client(server, max_response_size=LIMIT) as client:
+        with pytest.raises(DecodeError, match="larger than max_response_size=1048576 bytes;"):
+            await client.stac.get_collection("naip")
+        assert (await client.stac.get_collection("naip", max_response_size=4 * LIMIT)).id == "naip"

@@ -372,12 +372,23 @@ class Urllib3TransportResponse(HttpResponseImpl):
             watch = _WATCHDOG.watch(self.deadline, raw)
         chunks: list[bytes] = []
         size = 0
+        encoding = self.headers.get("Content-Encoding")
+        length = self.headers.get("Content-Length")
         try:
-            for chunk in raw.stream(self._block_size, decode_content=True):
-                size += len(chunk)
-                if limit is not None and size > limit:
-                    raise too_large_error(self.request, limit, self.headers.get("Content-Encoding"))
-                chunks.append(chunk)
+            if not encoding and length is not None and length.isdigit():
+                # Not encoded, of a known size: checked before reading, then read in one go (the
+                # usual JSON answer; urllib3 enforces the Content-Length)
+                if limit is not None and int(length) > limit:
+                    raise too_large_error(self.request, limit, None)
+                chunks.append(raw.read(decode_content=True))
+            else:
+                # Encoded or of unknown size: counted as it is decoded, a raw block at a time (a
+                # 64 KiB block of gzip decodes to 64 MiB at most)
+                for chunk in raw.stream(self._block_size, decode_content=True):
+                    size += len(chunk)
+                    if limit is not None and size > limit:
+                        raise too_large_error(self.request, limit, encoding)
+                    chunks.append(chunk)
         except Urllib3HTTPError:
             if watch is not None and watch.expired:
                 raise overran_error(self.request, self.response_timeout or 0) from None
@@ -387,7 +398,7 @@ class Urllib3TransportResponse(HttpResponseImpl):
                 watch.finish()
         if watch is not None and watch.expired:  # the cut connection may also look like a clean end
             raise overran_error(self.request, self.response_timeout or 0)
-        return b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 # The variables that decide a request's proxy and CA bundle (the proxy ones in lower and upper case:

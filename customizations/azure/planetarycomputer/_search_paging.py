@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -194,9 +195,12 @@ class PagingPass:
 
 
 def _fingerprint(request: PageRequest) -> str:
-    return json.dumps(
+    # A digest, not the request itself: a pass may run to thousands of pages, each request
+    # carrying the whole search body (an intersects polygon can be large).
+    text = json.dumps(
         [request.method, request.href, request.body, request.headers], sort_keys=True, default=str
     )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def describe_page(number: int, request: PageRequest) -> str:

@@ -25,11 +25,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import math
 import mimetypes
 import os
 import re
-import secrets
+import sys
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -44,6 +43,8 @@ os.environ.setdefault("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".tif,.TIF,.tiff,.png,
 os.environ.setdefault("GDAL_HTTP_MERGE_CONSECUTIVE_RANGES", "YES")
 os.environ.setdefault("VSI_CACHE", "TRUE")
 
+import blobstore
+import ingest
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -56,9 +57,6 @@ from stac_fastapi.pgstac.app import create_app as create_stac_app
 from starlette.routing import Match
 from titiler.pgstac import reader as titiler_reader
 from titiler.pgstac.main import app as titiler_app
-
-import blobstore
-import ingest
 
 HERE = Path(__file__).resolve().parent
 OP_DELAY = float(os.environ.get("GEOCATALOG_OPERATION_DELAY", "0.3"))
@@ -328,7 +326,14 @@ def accepted(request: Request, row: dict) -> JSONResponse:
 # once but only become visible (to GET, search, list) that many seconds later, like an eventually
 # consistent service; a delete keeps the old resource visible as long.
 VISIBILITY = {"seconds": 0.0}
-DELAYED_OPERATIONS = {"AddCollection", "DeleteCollection", "AddItem", "ReplaceItem", "UpdateItem", "DeleteItem"}
+DELAYED_OPERATIONS = {
+    "AddCollection",
+    "DeleteCollection",
+    "AddItem",
+    "ReplaceItem",
+    "UpdateItem",
+    "DeleteItem",
+}
 
 
 async def apply_later(work) -> bool:  # type: ignore[no-untyped-def]
@@ -339,18 +344,22 @@ async def apply_later(work) -> bool:  # type: ignore[no-untyped-def]
 
     async def later() -> None:
         await asyncio.sleep(delay)
-        await work()
+        try:
+            failure = await work()
+        except Exception as exc:  # nothing waits for a deferred write: say so in the log
+            failure = (type(exc).__name__, str(exc))
+        if failure:
+            print(f"deferred write failed: {failure}", file=sys.stderr, flush=True)
 
     spawn(later())
     return True
 
 
-@ext.put("/_standin/visibility-delay")
 async def set_visibility_delay(request: Request) -> Response:
     body = await request.json()
     seconds = body.get("seconds") if isinstance(body, dict) else None
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 3600:
-        return error(400, "Body must be {\"seconds\": <number between 0 and 3600>}.")
+        return error(400, 'Body must be {"seconds": <number between 0 and 3600>}.')
     VISIBILITY["seconds"] = float(seconds)
     return JSONResponse({"seconds": VISIBILITY["seconds"]})
 
@@ -402,6 +411,7 @@ def failure_from(status: int, body: Any) -> tuple[str, str] | None:
 
 API_VERSION = "2026-04-15"
 ext = FastAPI(title="geocatalog-extras")
+ext.put("/_standin/visibility-delay")(set_visibility_delay)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1208,7 +1218,9 @@ async def create_run(request: Request, cid: str, iid: str) -> Response:
         field = "stacGeoparquetUrl" if geoparquet else "sourceCatalogUrl"
         return error(400, f"The ingestion has no {field}.")
     totals = {"totalItems": 0, "totalPendingItems": 0, "totalSuccessfulItems": 0, "totalFailedItems": 0}
-    op = await new_operation("IngestionStacGeoparquet" if geoparquet else "IngestionStaticCatalog", cid, totals=totals)
+    op = await new_operation(
+        "IngestionStacGeoparquet" if geoparquet else "IngestionStaticCatalog", cid, totals=totals
+    )
     run_id = uuid.uuid4()
     row = await db_one(
         "INSERT INTO geocatalog.runs (id, ingestion_id, collection_id, body, operation_id)"
@@ -1362,7 +1374,7 @@ async def interval_legend(name: str) -> Response:
 # --------------------------------------------------------------------------------------------------
 # dispatcher
 TILE_COORDS = re.compile(r"(/tiles(?:/[A-Za-z][\w-]*)?)/(\d+)(?:\.0)?/(\d+)(?:\.0)?/(\d+)(?:\.0)?(?=$|[./@])")
-SCALE = re.compile(r"@(\d+)\.0x")
+SCALE = re.compile(r"@(\d+)(?:\.0)?x(?=$|\.)")
 TMSLESS_TILE = re.compile(r"/tiles/(\d+/\d+/\d+)(?=$|[./@])")
 
 
@@ -1370,9 +1382,13 @@ def map_data_path(path: str, query: str = "") -> tuple[str, str, dict]:
     """GeoCatalog /data path -> (titiler path, root_path, flags)."""
     tms = dict(urllib.parse.parse_qsl(query)).get("TileMatrixSetId") or DEFAULT_TMS
     path = TILE_COORDS.sub(lambda m: f"{m.group(1)}/{m.group(2)}/{m.group(3)}/{m.group(4)}", path)
-    path = SCALE.sub(r"@\1x", path)
-    path = TMSLESS_TILE.sub(lambda m: f"/tiles/{tms}/{m.group(1)}", path)
     flags: dict[str, Any] = {}
+    # titiler 2.x has no @{scale}x path suffix; its tilesize option renders the same larger tile
+    scale = SCALE.search(path)
+    if scale and "/tiles/" in path:
+        flags["tilesize"] = 256 * int(scale.group(1))
+        path = SCALE.sub("", path)
+    path = TMSLESS_TILE.sub(lambda m: f"/tiles/{tms}/{m.group(1)}", path)
     if path == "/data/mosaic/register":
         return "/data/mosaic/searches/register", "/data/mosaic", {"register": True}
     if path.startswith("/data/mosaic/"):
@@ -1504,6 +1520,8 @@ async def proxy(send, receive, scope: dict, app, path: str, root_path: str, flag
     query = scope["query_string"].decode()
     if root_path.startswith("/data"):
         query = translate_asset_params(query)
+    if flags.get("tilesize") and "tilesize=" not in query:
+        query = (query + "&" if query else "") + f"tilesize={flags['tilesize']}"
     if flags.get("legend") and "f=" not in query:
         query = (query + "&" if query else "") + "f=png"
     sub_scope = make_scope(scope, scope["method"], path, query, root_path)

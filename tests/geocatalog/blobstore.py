@@ -12,6 +12,7 @@ so that revoking replaces the policies and Azurite itself refuses every token is
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -21,7 +22,12 @@ import threading
 import urllib.parse
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import AccessPolicy, BlobServiceClient, ContainerSasPermissions, generate_container_sas
+from azure.storage.blob import (
+    AccessPolicy,
+    BlobServiceClient,
+    ContainerSasPermissions,
+    generate_container_sas,
+)
 
 # Azurite's documented development account (public, the same on every machine; not a secret).
 ACCOUNT = "devstoreaccount1"
@@ -64,10 +70,8 @@ def parse_blob_url(href: str) -> tuple[str, str] | None:
 
 
 def ensure_container(container: str) -> None:
-    try:
+    with contextlib.suppress(ResourceExistsError):
         service().create_container(container)
-    except ResourceExistsError:
-        pass
 
 
 def upload(container: str, blob: str, data: bytes, content_type: str | None = None) -> str:
@@ -86,10 +90,8 @@ def download(container: str, blob: str) -> bytes | None:
 
 
 def delete(container: str, blob: str) -> None:
-    try:
+    with contextlib.suppress(ResourceNotFoundError):
         service().get_blob_client(container, blob).delete_blob()
-    except ResourceNotFoundError:
-        pass
 
 
 @functools.lru_cache(maxsize=256)
@@ -160,8 +162,6 @@ class SasIssuer:
         with self._lock:
             self.generation = new_generation
             for container in sorted(set(containers) | set(self._policies)):
-                try:
+                with contextlib.suppress(ResourceNotFoundError):
                     service().get_container_client(container).set_container_access_policy({})
-                except ResourceNotFoundError:
-                    pass
                 self._policies[container] = {}

@@ -23,13 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import blobstore
 import numpy as np
-import rasterio
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import MemoryFile
 from rasterio.transform import from_bounds
-
-import blobstore
 
 SIZE = 256
 STAMP = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -76,7 +74,9 @@ def cog_bytes(bounds: tuple, bands: int, dtype: str, seed: int, classes: int = 0
         with mem.open(**profile) as dst:
             dst.write(data)
         with mem.open() as src:
-            cog = dict(src.profile, driver="COG", compress="DEFLATE", blocksize=256, overview_resampling="average")
+            cog = dict(
+                src.profile, driver="COG", compress="DEFLATE", blocksize=256, overview_resampling="average"
+            )
             for key in ("blockxsize", "blockysize", "tiled", "interleave"):
                 cog.pop(key, None)
             with MemoryFile() as out:
@@ -128,7 +128,9 @@ def raster_band(dtype: str, gsd: float, **extra: Any) -> dict:
     return {"data_type": dtype, "nodata": 0, "spatial_resolution": gsd, **extra}
 
 
-def item_record(cid: str, item_id: str, bounds: tuple, when: dt.datetime, properties: dict, assets: dict) -> dict:
+def item_record(
+    cid: str, item_id: str, bounds: tuple, when: dt.datetime, properties: dict, assets: dict
+) -> dict:
     return {
         "type": "Feature",
         "stac_version": "1.0.0",
@@ -176,11 +178,19 @@ def naip_item(item_id: str, bounds: tuple, when: dt.datetime, container: str, n:
         },
         **common_assets(container, item_id, n, {"id": item_id, "state": "ga", "resolution_m": 0.6}),
     }
-    props = {"gsd": 0.6, "naip:year": str(when.year), "naip:state": "ga", "platform": "naip", "constellation": "naip"}
+    props = {
+        "gsd": 0.6,
+        "naip:year": str(when.year),
+        "naip:state": "ga",
+        "platform": "naip",
+        "constellation": "naip",
+    }
     return item_record("naip-atl", item_id, bounds, when, props, assets)
 
 
-def band_assets(container: str, item_id: str, bounds: tuple, n: int, bands: dict, dtype: str, gsd: float) -> dict:
+def band_assets(
+    container: str, item_id: str, bounds: tuple, n: int, bands: dict, dtype: str, gsd: float
+) -> dict:
     assets = {}
     for k, (key, common) in enumerate(bands.items()):
         href = put(container, f"{item_id}/{key}.tif", cog_bytes(bounds, 1, dtype, n * 10 + k), COG)
@@ -291,8 +301,18 @@ def single_band_catalog(cid: str, prefix: str, container: str, items: list[dict]
                 "classification:classes": [
                     {"value": v, "description": d}
                     for v, d in enumerate(
-                        ["no data", "water", "trees", "grass", "flooded vegetation", "crops", "scrub",
-                         "built area", "bare ground", "snow"]
+                        [
+                            "no data",
+                            "water",
+                            "trees",
+                            "grass",
+                            "flooded vegetation",
+                            "crops",
+                            "scrub",
+                            "built area",
+                            "bare ground",
+                            "snow",
+                        ]
                     )
                 ],
                 "roles": ["data"],
@@ -325,7 +345,12 @@ def collection(cid: str, title: str, bbox: list, start: str, item_assets: dict, 
         "keywords": ["sample", "stand-in"],
         "providers": [{"name": "GeoCatalog stand-in", "roles": ["host", "processor"]}],
         "assets": {
-            "thumbnail": {"href": thumb, "type": "image/png", "roles": ["thumbnail"], "title": "Collection Thumbnail"}
+            "thumbnail": {
+                "href": thumb,
+                "type": "image/png",
+                "roles": ["thumbnail"],
+                "title": "Collection Thumbnail",
+            }
         },
         "msft:_created": STAMP,
         "msft:_updated": STAMP,
@@ -341,7 +366,9 @@ def ingestion_samples(items_by_collection: dict[str, list[dict]]) -> None:
     for k in range(5):
         bounds = (-84.2 + k * 0.05, 34.1, -84.15 + k * 0.05, 34.15)
         item_id = f"ga_m_ingested_{k}"
-        item = naip_item(item_id, bounds, dt.datetime(2022, 6, 1 + k, tzinfo=dt.timezone.utc), INGEST_CONTAINER, 500 + k)
+        item = naip_item(
+            item_id, bounds, dt.datetime(2022, 6, 1 + k, tzinfo=dt.timezone.utc), INGEST_CONTAINER, 500 + k
+        )
         # a source catalog refers to its assets relatively, like catalogs made with pystac
         moved = {}
         for key, asset in item["assets"].items():
@@ -354,11 +381,18 @@ def ingestion_samples(items_by_collection: dict[str, list[dict]]) -> None:
         uploads[:] = [u for u in uploads if not (u[0] == INGEST_CONTAINER and u[1].startswith(item_id + "/"))]
         for key in ("_msft:ts", "_msft:etag", "collection"):
             item.pop(key)
-        put(INGEST_CONTAINER, f"{base}/{item_id}/{item_id}.json", json.dumps(item).encode(), "application/json")
+        put(
+            INGEST_CONTAINER,
+            f"{base}/{item_id}/{item_id}.json",
+            json.dumps(item).encode(),
+            "application/json",
+        )
         links.append({"rel": "item", "href": f"./{item_id}/{item_id}.json", "type": "application/json"})
     broken = {
         "ga_m_broken_no_geometry": lambda it: it.pop("geometry"),
-        "ga_m_broken_missing_asset": lambda it: it["assets"]["image"].update(href="./ga_m_broken_missing_asset/gone.tif"),
+        "ga_m_broken_missing_asset": lambda it: it["assets"]["image"].update(
+            href="./ga_m_broken_missing_asset/gone.tif"
+        ),
     }
     for n, (item_id, breaks) in enumerate(broken.items()):
         bounds = (-84.2 + n * 0.05, 34.2, -84.15 + n * 0.05, 34.25)
@@ -375,11 +409,33 @@ def ingestion_samples(items_by_collection: dict[str, list[dict]]) -> None:
         if item_id != "ga_m_broken_missing_asset":
             put(INGEST_CONTAINER, f"{base}/{item_id}/image.tif", cog_bytes(bounds, 4, "uint8", 700 + n), COG)
         breaks(item)
-        put(INGEST_CONTAINER, f"{base}/{item_id}/{item_id}.json", json.dumps(item).encode(), "application/json")
+        put(
+            INGEST_CONTAINER,
+            f"{base}/{item_id}/{item_id}.json",
+            json.dumps(item).encode(),
+            "application/json",
+        )
         links.append({"rel": "item", "href": f"./{item_id}/{item_id}.json", "type": "application/json"})
-    put(INGEST_CONTAINER, f"{base}/ga_m_broken_not_json/ga_m_broken_not_json.json", b"{not json", "application/json")
-    links.append({"rel": "item", "href": "./ga_m_broken_not_json/ga_m_broken_not_json.json", "type": "application/json"})
-    catalog = {"type": "Catalog", "stac_version": "1.0.0", "id": base, "description": "Sample static catalog", "links": links}
+    put(
+        INGEST_CONTAINER,
+        f"{base}/ga_m_broken_not_json/ga_m_broken_not_json.json",
+        b"{not json",
+        "application/json",
+    )
+    links.append(
+        {
+            "rel": "item",
+            "href": "./ga_m_broken_not_json/ga_m_broken_not_json.json",
+            "type": "application/json",
+        }
+    )
+    catalog = {
+        "type": "Catalog",
+        "stac_version": "1.0.0",
+        "id": base,
+        "description": "Sample static catalog",
+        "links": links,
+    }
     put(INGEST_CONTAINER, f"{base}/catalog.json", json.dumps(catalog).encode(), "application/json")
 
     # stac-geoparquet: absolute asset hrefs into the source container
@@ -387,7 +443,9 @@ def ingestion_samples(items_by_collection: dict[str, list[dict]]) -> None:
     for k in range(4):
         bounds = (-121.0 + k * 0.1, 37.0, -120.9 + k * 0.1, 37.1)
         item_id = f"S2_PARQUET_{k:02d}"
-        href = put(INGEST_CONTAINER, f"parquet/{item_id}/B04.tif", cog_bytes(bounds, 1, "uint16", 900 + k), COG)
+        href = put(
+            INGEST_CONTAINER, f"parquet/{item_id}/B04.tif", cog_bytes(bounds, 1, "uint16", 900 + k), COG
+        )
         records.append(
             {
                 "type": "Feature",
@@ -427,17 +485,50 @@ def main() -> None:
         return {k: {f: v for f, v in a.items() if f != "href"} for k, a in item["assets"].items()}
 
     collections = [
-        collection("naip-atl", "NAIP Test Dataset", [-84.9, 33.2, -83.92, 34.04], "2019-01-01T00:00:00Z",
-                   assets_of("ga_m_3308421_se_16_060_20211114"), {"gsd": [0.6], "platform": ["naip"]}),
-        collection("sentinel-mini", "Sentinel-2 mini", [-122.6, 47.2, -121.4, 48.2], "2023-01-01T00:00:00Z",
-                   assets_of("S2_MINI_00_00"), {"gsd": [10.0], "platform": ["sentinel-2a", "sentinel-2b"],
-                                                "eo:cloud_cover": {"minimum": 0, "maximum": 100}}),
-        collection("landsat-mini", "Landsat 9 mini", [-105.3, 39.5, -104.1, 40.3], "2022-01-01T00:00:00Z",
-                   assets_of("LC09_MINI_00_00"), {"gsd": [30.0], "platform": ["landsat-9"]}),
-        collection("dem-mini", "Elevation mini", [-120.0, 36.0, -119.0, 36.75], "2021-01-01T00:00:00Z",
-                   assets_of("DEM_MINI_00"), {"gsd": [30.0]}),
-        collection("lulc-mini", "Land cover mini", [-120.0, 36.0, -119.0, 36.75], "2022-01-01T00:00:00Z",
-                   assets_of("LULC_MINI_00"), {"gsd": [10.0]}),
+        collection(
+            "naip-atl",
+            "NAIP Test Dataset",
+            [-84.9, 33.2, -83.92, 34.04],
+            "2019-01-01T00:00:00Z",
+            assets_of("ga_m_3308421_se_16_060_20211114"),
+            {"gsd": [0.6], "platform": ["naip"]},
+        ),
+        collection(
+            "sentinel-mini",
+            "Sentinel-2 mini",
+            [-122.6, 47.2, -121.4, 48.2],
+            "2023-01-01T00:00:00Z",
+            assets_of("S2_MINI_00_00"),
+            {
+                "gsd": [10.0],
+                "platform": ["sentinel-2a", "sentinel-2b"],
+                "eo:cloud_cover": {"minimum": 0, "maximum": 100},
+            },
+        ),
+        collection(
+            "landsat-mini",
+            "Landsat 9 mini",
+            [-105.3, 39.5, -104.1, 40.3],
+            "2022-01-01T00:00:00Z",
+            assets_of("LC09_MINI_00_00"),
+            {"gsd": [30.0], "platform": ["landsat-9"]},
+        ),
+        collection(
+            "dem-mini",
+            "Elevation mini",
+            [-120.0, 36.0, -119.0, 36.75],
+            "2021-01-01T00:00:00Z",
+            assets_of("DEM_MINI_00"),
+            {"gsd": [30.0]},
+        ),
+        collection(
+            "lulc-mini",
+            "Land cover mini",
+            [-120.0, 36.0, -119.0, 36.75],
+            "2022-01-01T00:00:00Z",
+            assets_of("LULC_MINI_00"),
+            {"gsd": [10.0]},
+        ),
     ]
     ingestion_samples({})
 
@@ -448,7 +539,10 @@ def main() -> None:
         list(pool.map(lambda u: blobstore.upload(*u), uploads))
     (out / "collections.ndjson").write_text("".join(json.dumps(c) + "\n" for c in collections))
     (out / "items.ndjson").write_text("".join(json.dumps(i) + "\n" for i in items))
-    print(f"{len(collections)} collections, {len(items)} items, {len(uploads)} blobs in {len(containers)} containers")
+    print(
+        f"{len(collections)} collections, {len(items)} items,"
+        f" {len(uploads)} blobs in {len(containers)} containers"
+    )
 
 
 if __name__ == "__main__":

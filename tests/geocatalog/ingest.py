@@ -20,10 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import blobstore
 from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobClient
-
-import blobstore
 
 
 class IngestError(Exception):

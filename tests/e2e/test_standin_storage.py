@@ -288,7 +288,7 @@ def test_static_catalog_ingestion_counts_items_and_copies_assets(
         href = item.assets["image"].href
         container = urllib.parse.urlsplit(href).path.split("/")[2]
         assert container.startswith(f"{collection_id}-")  # copied into the collection's container
-        assert set(item.assets) == {"image", "thumbnail", "metadata"}
+        assert set(item.assets) == {"image", "thumbnail", "metadata", "tilejson", "rendered_preview"}
         signed = client.sas.get_url(href=href).href
         assert tiff_magic(client.sas.download_asset(signed, tmp_path / "ingested.tif").read_bytes())
     finally:

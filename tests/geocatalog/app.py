@@ -471,7 +471,7 @@ async def create_item(request: Request, cid: str) -> Response:
     stamp_item(body)
 
     async def work():  # type: ignore[no-untyped-def]
-        st, resp = await stac_call(request.scope, "POST", f"/collections/{cid}/items", body)
+        st, resp = await write_stamped(request.scope, "POST", cid, f"/collections/{cid}/items", body)
         return failure_from(st, resp)
 
     run_operation(row, work)
@@ -496,11 +496,17 @@ async def write_item(request: Request, cid: str, iid: str) -> Response:
             merged = merge_patch(current, body)
             merged["links"] = []
             stamp_item(merged)
-            st, resp = await stac_call(request.scope, "PUT", f"/collections/{cid}/items/{iid}", merged)
+            st, resp = await write_stamped(
+                request.scope, "PUT", cid, f"/collections/{cid}/items/{iid}", merged
+            )
         else:
             if body is not None:
                 stamp_item(body)
-            st, resp = await stac_call(request.scope, method, f"/collections/{cid}/items/{iid}", body)
+                st, resp = await write_stamped(
+                    request.scope, method, cid, f"/collections/{cid}/items/{iid}", body
+                )
+            else:
+                st, resp = await stac_call(request.scope, method, f"/collections/{cid}/items/{iid}", body)
         return failure_from(st, resp)
 
     run_operation(row, work)
@@ -519,6 +525,25 @@ def stamp_item(item: dict) -> None:
     """Service-maintained item metadata, as the GeoCatalog adds it."""
     item["_msft:ts"] = iso(now())
     item["_msft:etag"] = str(uuid.uuid4())
+
+
+async def keep_stamp(cid: str, item: dict) -> None:
+    """stac-fastapi's item model drops unknown top-level members: put the ``_msft:*`` stamp back."""
+    stamp = {k: item[k] for k in ("_msft:ts", "_msft:etag") if k in item}
+    if stamp and item.get("id"):
+        await db_fetch(
+            "UPDATE pgstac.items SET content = content || %s WHERE id=%s AND collection=%s",
+            Jsonb(stamp),
+            item["id"],
+            cid,
+        )
+
+
+async def write_stamped(scope: dict, method: str, cid: str, path: str, item: dict) -> tuple:
+    st, resp = await stac_call(scope, method, path, item)
+    if st < 300:
+        await keep_stamp(cid, item)
+    return st, resp
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -1267,9 +1292,11 @@ async def create_run(request: Request, cid: str, iid: str) -> Response:
                         continue
                 item = await asyncio.to_thread(ingest.prepare_item, reader, record, cid)
                 stamp_item(item)
-                st, resp = await stac_call(scope, "PUT", f"/collections/{cid}/items/{item['id']}", item)
+                st, resp = await write_stamped(
+                    scope, "PUT", cid, f"/collections/{cid}/items/{item['id']}", item
+                )
                 if st == 404:
-                    st, resp = await stac_call(scope, "POST", f"/collections/{cid}/items", item)
+                    st, resp = await write_stamped(scope, "POST", cid, f"/collections/{cid}/items", item)
                 if st >= 300:
                     code, message = failure_from(st, resp) or ("Error", "")
                     raise ingest.IngestError(code, f"Item '{item['id']}': {message}")
@@ -1479,6 +1506,59 @@ def rename_bands(path: str, query: str, raw: bytes) -> bytes:
     return json.dumps(data).encode()
 
 
+TMS_OPTIONAL = ("title", "description", "keywords")
+
+
+def complete_tms(raw: bytes) -> bytes:
+    """The service lists a TileMatrixSet's optional members as null; morecantile leaves them out."""
+    data = json.loads(raw)
+    if isinstance(data, dict):
+        for key in (*TMS_OPTIONAL, "boundingBox"):
+            data.setdefault(key, None)
+        for matrix in data.get("tileMatrices", []):
+            for key in (*TMS_OPTIONAL, "variableMatrixWidths"):
+                matrix.setdefault(key, None)
+    return json.dumps(data).encode()
+
+
+def add_zoom_range(raw: bytes) -> bytes:
+    """Per-asset ``minzoom``/``maxzoom`` in item info, as the service's tiler reports them."""
+    import morecantile
+
+    tms = morecantile.tms.get(DEFAULT_TMS)
+    data = json.loads(raw)
+    infos = data.get("properties", {}) if data.get("type") == "Feature" else data
+    for info in infos.values() if isinstance(infos, dict) else []:
+        if not isinstance(info, dict) or "minzoom" in info or not info.get("width") or "bounds" not in info:
+            continue
+        # rio-tiler's rule: maxzoom at the native resolution, minzoom where the whole image fits a tile
+        minx, miny, maxx, maxy = info["bounds"]
+        x0, y0 = tms.xy(minx, miny)
+        x1, y1 = tms.xy(maxx, maxy)
+        resolution = max((x1 - x0) / info["width"], (y1 - y0) / info["height"])
+        info["maxzoom"] = tms.zoom_for_res(resolution)
+        info["minzoom"] = tms.zoom_for_res(resolution * max(info["width"], info["height"]) / 256)
+    return json.dumps(data).encode()
+
+
+async def complete_search_info(raw: bytes) -> bytes:
+    """A registered search's ``_where``/``orderby`` (pgstac's) and typed links, as the service shows."""
+    data = json.loads(raw)
+    search = data.get("search")
+    if isinstance(search, dict) and search.get("hash"):
+        row = await db_one(
+            "SELECT coalesce(_where, stac_search_to_where(search)) AS _where,"
+            " coalesce(orderby, sort_sqlorderby(search)) AS orderby FROM pgstac.searches WHERE hash=%s",
+            search["hash"],
+        )
+        if row:
+            search["_where"] = search.get("_where") or row["_where"]
+            search["orderby"] = search.get("orderby") or row["orderby"]
+    for link in data.get("links", []):
+        link.setdefault("type", "application/json")
+    return json.dumps(data).encode()
+
+
 def wrap_error(status: int, raw: bytes) -> bytes:
     try:
         body = json.loads(raw) if raw else {}
@@ -1535,6 +1615,16 @@ async def proxy(send, receive, scope: dict, app, path: str, root_path: str, flag
         headers += [(b"content-type", b"application/json"), (b"x-ms-error-code", code)]
     elif b"json" in ctype and root_path.startswith("/data/mosaic") and "/items/" in path:
         raw = rename_bands(path, query, raw)
+        if re.search(r"/info(\.geojson)?$", path):
+            raw = await asyncio.to_thread(add_zoom_range, raw)
+    elif b"json" in ctype and re.fullmatch(r"/data/tileMatrixSets/[^/]+", path):
+        raw = complete_tms(raw)
+    elif b"json" in ctype and re.fullmatch(r"/data/mosaic/searches/[^/]+/info", path):
+        raw = await complete_search_info(raw)
+    elif b"json" in ctype and path.endswith("tilejson.json") and "/searches/" in path:
+        data = json.loads(raw)
+        data.setdefault("name", path.split("/searches/", 1)[1].split("/", 1)[0])
+        raw = json.dumps(data).encode()
     elif b"json" in ctype and (flags.get("register") or flags.get("tms_list")):
         data = json.loads(raw)
         if flags.get("register"):

@@ -165,6 +165,19 @@ def common_assets(container: str, item_id: str, n: int, meta: dict) -> dict:
     }
 
 
+def tilejson(item_id: str, bounds: tuple) -> bytes:
+    return json.dumps(
+        {
+            "tilejson": "2.2.0",
+            "name": item_id,
+            "bounds": list(bounds),
+            "minzoom": 12,
+            "maxzoom": 18,
+            "tiles": [],
+        }
+    ).encode()
+
+
 def naip_item(item_id: str, bounds: tuple, when: dt.datetime, container: str, n: int) -> dict:
     image = put(container, f"{item_id}/image.tif", cog_bytes(bounds, 4, "uint8", n), COG)
     assets = {
@@ -177,6 +190,19 @@ def naip_item(item_id: str, bounds: tuple, when: dt.datetime, container: str, n:
             "raster:bands": [raster_band("uint8", 0.6) for _ in range(4)],
         },
         **common_assets(container, item_id, n, {"id": item_id, "state": "ga", "resolution_m": 0.6}),
+        "tilejson": {
+            "href": put(container, f"{item_id}/tilejson.json", tilejson(item_id, bounds), "application/json"),
+            "type": "application/json",
+            "roles": ["tiles"],
+            "title": "TileJSON with default rendering",
+        },
+        "rendered_preview": {
+            "href": put(container, f"{item_id}/rendered_preview.png", picture_bytes(n + 1), "image/png"),
+            "rel": "preview",
+            "type": "image/png",
+            "roles": ["overview"],
+            "title": "Rendered preview",
+        },
     }
     props = {
         "gsd": 0.6,
@@ -184,6 +210,13 @@ def naip_item(item_id: str, bounds: tuple, when: dt.datetime, container: str, n:
         "naip:state": "ga",
         "platform": "naip",
         "constellation": "naip",
+        "providers": [
+            {
+                "name": "USDA Farm Service Agency",
+                "roles": ["producer", "licensor"],
+                "url": "https://www.fsa.usda.gov",
+            }
+        ],
     }
     return item_record("naip-atl", item_id, bounds, when, props, assets)
 
@@ -350,6 +383,7 @@ def collection(cid: str, title: str, bbox: list, start: str, item_assets: dict, 
                 "type": "image/png",
                 "roles": ["thumbnail"],
                 "title": "Collection Thumbnail",
+                "description": f"Thumbnail of {title}",
             }
         },
         "msft:_created": STAMP,

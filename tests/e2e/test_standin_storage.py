@@ -405,6 +405,28 @@ def test_visibility_delay_mode(client: PlanetaryComputerProClient) -> None:
             api("DELETE", f"/stac/collections/{NAIP}/items/{new_id}")
 
 
+def test_visibility_delay_mode_for_collections_and_render_options(client: PlanetaryComputerProClient) -> None:
+    collection_id = f"e2e-delay-{uuid.uuid4().hex[:8]}"
+    body = _collection_body(collection_id)
+    client.stac.begin_create_collection(body=body).result()
+    option = {"id": "rgb", "name": "RGB", "type": "raster-tile", "options": "assets=image", "minZoom": 6}
+    path = f"/stac/collections/{collection_id}/configurations/render-options"
+    try:
+        assert api("PUT", "/_standin/visibility-delay", {"seconds": 2})[0] == 200
+        status, replaced = api("PUT", f"/stac/collections/{collection_id}", dict(body, title="Replaced"))
+        assert status == 200 and replaced["title"] == "Replaced"
+        assert api("POST", path, option)[0] == 201
+        done = time.monotonic()
+        assert client.stac.get_collection(collection_id).title is None  # not visible yet
+        assert api("GET", f"{path}/rgb")[0] == 404
+        time.sleep(max(0.0, 2.5 - (time.monotonic() - done)))
+        assert client.stac.get_collection(collection_id).title == "Replaced"
+        assert api("GET", f"{path}/rgb")[1]["name"] == "RGB"
+    finally:
+        assert api("PUT", "/_standin/visibility-delay", {"seconds": 0})[0] == 200
+        client.stac.begin_delete_collection(collection_id).result()
+
+
 def test_visibility_delay_rejects_bad_bodies() -> None:
     for body in ({"seconds": -1}, {"seconds": "3"}, {"secs": 3}, [3]):
         status, answer = api("PUT", "/_standin/visibility-delay", body)

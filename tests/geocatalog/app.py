@@ -440,6 +440,26 @@ async def create_collection(request: Request) -> Response:
     return accepted(request, row)
 
 
+@ext.put("/stac/collections/{cid}")
+async def replace_collection(request: Request, cid: str) -> Response:
+    body = await request.json()
+    if VISIBILITY["seconds"] <= 0:
+        status, resp = await stac_call(request.scope, "PUT", f"/collections/{cid}", body)
+        if status >= 400:
+            return error(status, (failure_from(status, resp) or ("", str(resp)))[1])
+        return JSONResponse(resp, status_code=status)
+    if (err := await require_collection(request, cid)) is not None:
+        return err
+    scope = dict(request.scope)
+
+    async def work():  # type: ignore[no-untyped-def]
+        st, resp = await stac_call(scope, "PUT", f"/collections/{cid}", body)
+        return failure_from(st, resp)
+
+    await apply_later(work)
+    return JSONResponse(body)
+
+
 @ext.delete("/stac/collections/{cid}")
 async def delete_collection(request: Request, cid: str) -> Response:
     status, _ = await stac_call(request.scope, "GET", f"/collections/{cid}")

@@ -559,10 +559,18 @@ async def keep_stamp(cid: str, item: dict) -> None:
         )
 
 
+# pgstac widens a collection partition's datetime constraint as items arrive; two writes into one
+# collection at once race on it and one fails with a CheckViolation. The service applies a
+# collection's item writes one after another; so does the stand-in.
+_item_write_locks: dict[str, asyncio.Lock] = {}
+
+
 async def write_stamped(scope: dict, method: str, cid: str, path: str, item: dict) -> tuple:
-    st, resp = await stac_call(scope, method, path, item)
-    if st < 300:
-        await keep_stamp(cid, item)
+    lock = _item_write_locks.setdefault(cid, asyncio.Lock())
+    async with lock:
+        st, resp = await stac_call(scope, method, path, item)
+        if st < 300:
+            await keep_stamp(cid, item)
     return st, resp
 
 

@@ -14,7 +14,9 @@ A reply can be an ordinary response (any status, headers, body) or a fault:
 * ``Reply.truncated(body, after=n)``: ``Content-Length`` of the whole body, ``n`` bytes, then a clean
   close (the body is silently short unless the client checks);
 * ``Reply.stall(seconds, ...)``: nothing at all for ``seconds`` (before the status line) or, with
-  ``after=n``, the headers and ``n`` bytes of the body and then silence.
+  ``after=n``, the headers and ``n`` bytes of the body and then silence;
+* ``Reply.trickle(body, interval)``: the headers, then the body one byte every ``interval`` seconds
+  (a server that is never silent long enough for a read timeout, yet never done).
 
 Waits are bounded: every stall also ends as soon as the server stops, and the server's threads are
 daemons, so a test that fails half-way never hangs the run.
@@ -64,7 +66,8 @@ class Reply:
     :ivar headers: Response headers (``Content-Length`` is added unless given).
     :ivar body: The whole body.
     :ivar fault: ``None`` (a normal answer), ``"reset"`` (TCP reset after ``send_bytes``),
-        ``"close"`` (clean close after ``send_bytes``), ``"stall"`` (silence; see ``stall_seconds``).
+        ``"close"`` (clean close after ``send_bytes``), ``"stall"`` (silence; see ``stall_seconds``),
+        ``"trickle"`` (the body a byte at a time, ``stall_seconds`` apart).
     :ivar send_bytes: How many body bytes go out before the fault; ``None``: all of them.
     :ivar stall_seconds: How long a stall lasts (bounded by :data:`MAX_STALL` and by the server's stop).
     :ivar stall_before_headers: Whether the stall comes before the status line (else after ``send_bytes``).
@@ -147,6 +150,11 @@ class Reply:
             stall_seconds=seconds,
             stall_before_headers=after is None,
         )
+
+    @classmethod
+    def trickle(cls, body: bytes, interval: float, content_type: str = "image/png") -> Reply:
+        """Headers, then ``body`` one byte every ``interval`` seconds (ends early when the server stops)."""
+        return cls(200, {"Content-Type": content_type}, body, "trickle", stall_seconds=interval)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -265,6 +273,15 @@ class _FaultHandler(http.server.BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
 
+        if reply.fault == "trickle":
+            self.close_connection = True
+            for index in range(len(reply.body) if self.command != "HEAD" else 0):
+                self.wfile.write(reply.body[index : index + 1])
+                self.wfile.flush()
+                if server._stopping.is_set():
+                    return
+                server._wait(reply.stall_seconds)
+            return
         body = reply.body if reply.send_bytes is None else reply.body[: reply.send_bytes]
         if self.command != "HEAD":
             for start in range(0, len(body), 64 * 1024):

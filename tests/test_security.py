@@ -258,7 +258,16 @@ def _future() -> str:
 def _script_sas(endpoint: FaultServer, storage: FaultServer) -> str:
     """The SAS endpoints on the GeoCatalog and a blob on storage; returns the href to sign."""
     signed = f"{storage.url}/container/a.tif?sv=2024-05-04&sr=c&sp=rl&sig={SIG_SIGNED}"
-    endpoint.script("/sas/sign", Reply.json({"href": signed, "msft:expiry": _future()}))
+
+    def sign(request: RecordedRequest) -> Reply:
+        href = request.query["href"]
+        if href.startswith("https://geocatalogstore.blob.core.windows.net/"):  # the catalog's own storage
+            href = f"{href}?sv=2024-05-04&sr=c&sp=rl&sig={SIG_TOKEN}"
+        else:
+            href = signed
+        return Reply.json({"href": href, "msft:expiry": _future()})
+
+    endpoint.route("/sas/sign", sign)
     endpoint.script(
         "/sas/token/naip",
         Reply.json({"token": f"sv=2024-05-04&sr=c&sig={SIG_TOKEN}", "msft:expiry": _future()}),
@@ -380,11 +389,14 @@ CALLERS = 32
 
 def _slow_tokens(endpoint: FaultServer) -> None:
     def answer(request: RecordedRequest) -> Reply:
-        threading.Event().wait(0.2)  # a slow token service: every caller arrives while it works
-        collection = request.path.rsplit("/", 1)[1]
-        return Reply.json({"token": f"sv=2024-05-04&sig=token-for-{collection}", "msft:expiry": _future()})
+        threading.Event().wait(0.2)  # a slow signing service: every caller arrives while it works
+        href = request.query["href"]
+        collection = href.split("/")[3][: -len("-bf48131e")]
+        return Reply.json(
+            {"href": f"{href}?sv=2024-05-04&sig=token-for-{collection}", "msft:expiry": _future()}
+        )
 
-    endpoint.route("/sas/token/*", answer)
+    endpoint.route("/sas/sign", answer)
 
 
 def _href(index: int) -> tuple[str, str]:
@@ -393,9 +405,13 @@ def _href(index: int) -> tuple[str, str]:
 
 
 def _token_requests(endpoint: FaultServer) -> dict[str, int]:
+    """Requests to the GeoCatalog, by path (and for /sas/sign, the container asked about)."""
     counts: dict[str, int] = {}
     for request in endpoint.requests:
-        counts[request.path] = counts.get(request.path, 0) + 1
+        name = request.path
+        if name == "/sas/sign":
+            name += " " + request.query["href"].split("/")[3]
+        counts[name] = counts.get(name, 0) + 1
     return counts
 
 
@@ -420,7 +436,7 @@ def test_token_cache_fetches_once_per_container_under_32_threads(endpoint: Fault
         for thread in threads:
             thread.join(timeout=20)
     assert errors == [] and len(results) == CALLERS
-    assert _token_requests(endpoint) == {f"/sas/token/{collection}": 1 for collection in CONTAINERS}
+    assert _token_requests(endpoint) == {f"/sas/sign {container}": 1 for container in CONTAINERS.values()}
     for index, signed in results.items():
         assert signed.endswith(f"sig=token-for-{_href(index)[0]}")
 
@@ -432,5 +448,5 @@ async def test_token_cache_fetches_once_per_container_under_32_tasks(endpoint: F
         signed = await asyncio.wait_for(
             asyncio.gather(*(client.sas.sign(_href(index)[1]) for index in range(CALLERS))), timeout=20
         )
-    assert _token_requests(endpoint) == {f"/sas/token/{collection}": 1 for collection in CONTAINERS}
+    assert _token_requests(endpoint) == {f"/sas/sign {container}": 1 for container in CONTAINERS.values()}
     assert [value.rsplit("token-for-", 1)[1] for value in signed] == [_href(i)[0] for i in range(CALLERS)]

@@ -57,11 +57,32 @@ def sas_token(collection_id: str, expires_in: dt.timedelta = dt.timedelta(hours=
     return {"msft:expiry": expiry, "token": f"{token}&sig={SECRET}-{collection_id}"}
 
 
+SERVICE_ACCOUNTS = ("acct", "sanitized")  # the storage accounts the scripted GeoCatalog signs for
+
+
+def refusal(message: str = "not a storage account of this GeoCatalog") -> CannedResponse:
+    return CannedResponse.json({"error": {"code": "InvalidHref", "message": message}}, status=400)
+
+
+def sign_answer(href: str, expires_in: dt.timedelta = dt.timedelta(hours=24)) -> CannedResponse:
+    """The GeoCatalog's answer to ``/sas/sign``: the href with its container's token, for its own
+    accounts' collection containers only; a 400 for any other href."""
+    parts = urlsplit(href)
+    account, _, host = (parts.hostname or "").partition(".")
+    container = parts.path.split("/")[1] if parts.path.count("/") >= 2 else ""
+    own = parts.scheme == "https" and host == "blob.core.windows.net" and account in SERVICE_ACCOUNTS
+    if not own or not re.fullmatch(r".+-[0-9a-f]{8}", container) or parts.port is not None:
+        return refusal()
+    token = sas_token(container[:-9], expires_in)
+    signed = f"{href}{'&' if parts.query else '?'}{token['token']}"
+    return CannedResponse.json({"msft:expiry": token["msft:expiry"], "href": signed})
+
+
 def token_responder(expires_in: dt.timedelta = dt.timedelta(hours=24), pause: float = 0.0) -> Any:
     def respond(request: CapturedRequest) -> CannedResponse:
-        assert request.path.startswith("/sas/token/"), request.url
+        assert request.path == "/sas/sign", request.url
         time.sleep(pause)
-        return CannedResponse.json(sas_token(request.path.rsplit("/", 1)[1], expires_in))
+        return sign_answer(dict(request.query)["href"], expires_in)
 
     return respond
 
@@ -75,12 +96,14 @@ def make_client(
     ), transport
 
 
-def token_requests(transport: CapturingTransport) -> list[str]:
-    return [
-        request.path.rsplit("/", 1)[1]
-        for request in transport.requests
-        if request.path.startswith("/sas/token/")
-    ]
+def sign_requests(transport: Any) -> list[str]:
+    """The hrefs the GeoCatalog was asked to sign, in order."""
+    return [dict(request.query)["href"] for request in transport.requests if request.path == "/sas/sign"]
+
+
+def token_requests(transport: Any) -> list[str]:
+    """The collections (named by the container) of the hrefs the GeoCatalog was asked to sign."""
+    return [urlsplit(href).path.split("/")[1][:-9] for href in sign_requests(transport)]
 
 
 def sas_of(href: str) -> dict[str, str]:
@@ -150,14 +173,16 @@ def test_plain_dicts_search_pages_collections_and_lists() -> None:
     assert sorted(token_requests(transport)) == ["landsat", "naip-atl-atl-atl", "naip-atl-atl-atl-atl"]
 
 
-def test_an_href_or_asset_takes_its_collection_from_the_container_unless_given() -> None:
+def test_an_href_or_asset_gets_the_token_the_service_signs_its_container_with() -> None:
     client, transport = make_client()
     assert signed_for(client.sas.sign(MANAGED), "naip-atl")
     asset = client.sas.sign({"href": MANAGED.replace("naip-atl-", "naip-ga-"), "type": "image/tiff"})
     assert signed_for(asset["href"], "naip-ga") and asset["type"] == "image/tiff"
+    # collection_id is still accepted, but the service, not the caller, says which token fits the href.
     other = MANAGED.replace("naip-atl-", "naip-al-")
-    assert signed_for(client.sas.sign(other, collection_id="NAIP-AL"), "NAIP-AL")
-    assert token_requests(transport) == ["naip-atl", "naip-ga", "NAIP-AL"]
+    assert signed_for(client.sas.sign(other, collection_id="NAIP-AL"), "naip-al")
+    assert token_requests(transport) == ["naip-atl", "naip-ga", "naip-al"]
+    assert sign_requests(transport)[0] == MANAGED  # the href itself is what the service is asked about
 
 
 @pytest.mark.parametrize(
@@ -252,11 +277,7 @@ def test_revoking_tokens_empties_the_cache() -> None:
     client.sas.sign(MANAGED)
     client.sas.revoke_token()
     client.sas.sign(MANAGED)
-    assert [r.path for r in transport.requests] == [
-        "/sas/token/naip-atl",
-        "/sas/token/revoke",
-        "/sas/token/naip-atl",
-    ]
+    assert [r.path for r in transport.requests] == ["/sas/sign", "/sas/token/revoke", "/sas/sign"]
 
 
 def test_one_token_request_per_container_under_32_threads() -> None:
@@ -309,8 +330,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.seen.requests.append((self.path, dict(self.headers.items())))
         path, _, query = self.path.partition("?")
-        if self.role == "endpoint" and path.startswith("/sas/token/"):
-            self._send(200, json.dumps(sas_token(path.rsplit("/", 1)[1])).encode(), "application/json")
+        if self.role == "endpoint" and path == "/sas/sign":
+            answer = sign_answer(dict(parse_qsl(query))["href"])
+            self._send(answer.status, answer.body, "application/json")
         elif self.role == "storage" and "sig=" in query and path.endswith("/image.tif"):
             self._send(200, BLOB_BODY, "image/tiff")
         elif self.role == "storage":
@@ -395,7 +417,7 @@ def test_storage_gets_the_sas_and_never_the_bearer_token(servers: Servers, tmp_p
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["again.tif", "image.tif", "out"]  # no temp files
 
     [(token_path, token_headers)] = servers.endpoint_seen.requests  # one token, cached for the second
-    assert token_path.startswith("/sas/token/naip-atl?api-version=")
+    assert token_path.startswith("/sas/sign?api-version=") and "naip-atl-bf48131e" in token_path
     assert token_headers.get("Authorization") == "Bearer fake-geocatalog-token"
     assert len(servers.storage_seen.requests) == 2
     for path, headers in servers.storage_seen.requests:
@@ -412,7 +434,7 @@ def test_no_signature_in_the_logs(servers: Servers, tmp_path: Path, caplog: pyte
     ) as client:
         client.sas.download_asset(MANAGED, tmp_path / "image.tif")
         client.sas.sign(recorded("item"))
-    assert "/sas/token/naip-atl" in caplog.text and "/naip-atl-bf48131e/b80/item-1/image.tif" in caplog.text
+    assert "/sas/sign" in caplog.text and "/naip-atl-bf48131e/b80/item-1/image.tif" in caplog.text
     assert "sig=REDACTED" in caplog.text
     for secret in secret_values():
         assert secret not in caplog.text
@@ -446,7 +468,7 @@ class QuotingTransport(CapturingTransport):
     """Fails storage requests the way some transports do: with the request URL in the message."""
 
     def send(self, request: Any, **kwargs: Any) -> Any:
-        if "blob.core.windows.net" in request.url:
+        if request.url.startswith("https://acct.blob.core.windows.net"):
             raise ServiceResponseError(f"Connection broken while reading {request.url}")
         return super().send(request, **kwargs)
 

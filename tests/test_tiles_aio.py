@@ -16,6 +16,7 @@ from test_tiles import (
     BBOX,
     ENDPOINT,
     body_for,
+    files_under,
     hand_computed,
     service_tile_matrix_set,
     tile_of,
@@ -122,7 +123,7 @@ async def test_download_writes_files_resumes_and_reports_progress(tmp_path: Path
         search_id="5bdb874d", directory=tmp_path, bbox=BBOX, zooms=12, progress=updates.append
     )
     expected = {Tile(*t) for t in hand_computed(BBOX, 12)}
-    written = {str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    written = files_under(tmp_path)
     assert written == {f"12/{t.x}/{t.y}.png": body_for(t) for t in expected}
     assert result == TileDownloadResult(20, 0, 0, sum(len(body_for(t)) for t in expected), tmp_path)
     assert updates[-1] == TileProgress(total=20, fetched=20, bytes=result.bytes)

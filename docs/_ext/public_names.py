@@ -25,24 +25,37 @@ _PRIVATE_MODULES = {
 }
 
 
-def public_target(target: str) -> str | None:
+def public_targets(target: str) -> list[str]:
+    """Where a reference that did not resolve may be documented under its public name."""
+    target = target.lstrip("~")
     match = _PRIVATE_MODEL.match(target)
     if match:
-        return f"azure.planetarycomputer.models.{match.group(1)}"
+        return [f"azure.planetarycomputer.models.{match.group(1)}"]
     for private, public in _PRIVATE_MODULES.items():
         if target.startswith(private):
-            return public + target[len(private) :]
-    return None
+            return [public + target[len(private) :]]
+    if not target.startswith("azure."):
+        # A short name in our own docstrings (``TileProgress``, ``DataOperations.iter_tiles``).
+        return [f"{package}.{target}" for package in _PUBLIC_PACKAGES]
+    return []
+
+
+_PUBLIC_PACKAGES = (
+    "azure.planetarycomputer",
+    "azure.planetarycomputer.models",
+    "azure.planetarycomputer.operations",
+)
 
 
 def resolve_public(app: Sphinx, env: BuildEnvironment, node: Any, contnode: nodes.Element) -> Any:
     if node.get("refdomain") != "py":
         return None
-    target = public_target(node.get("reftarget", ""))
-    if target is None:
-        return None
     domain = env.get_domain("py")
-    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], target, node, contnode)
+    for target in public_targets(node.get("reftarget", "")):
+        found = domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], target, node, contnode)
+        if found is not None:
+            return found
+    return None
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

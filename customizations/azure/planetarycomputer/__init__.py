@@ -17,9 +17,21 @@ from typing import TYPE_CHECKING, Any
 from ._version import VERSION
 
 if TYPE_CHECKING:
+    from ._asset_signer import AssetSigner
     from ._client import DEFAULT_SCOPE, PlanetaryComputerProClient
     from ._ingestion_runs import IngestionRunError, IngestionRunProgress, IngestionRunTimeoutError
-    from ._lro import OperationFailedError
+    from ._lro import OperationConflictError, OperationFailedError
+    from ._publishing import (
+        IngestProgress,
+        Outcome,
+        PreparedObject,
+        SasContainer,
+        UpsertSummary,
+        VisibilityTimeoutError,
+        WriteOutcome,
+        prepare_for_geocatalog,
+    )
+    from ._storage_hosts import DEFAULT_STORAGE_HOSTS
     from ._tile_grid import Tile
     from ._tiles import TileDownloadError, TileDownloadResult, TileFailure, TileProgress
     from ._transport import Urllib3Transport
@@ -28,12 +40,23 @@ __version__ = VERSION
 
 # Public name -> the private module that defines it.
 _EXPORTS = {
+    "AssetSigner": "._asset_signer",
     "DEFAULT_SCOPE": "._client",
     "PlanetaryComputerProClient": "._client",
     "IngestionRunError": "._ingestion_runs",
     "IngestionRunProgress": "._ingestion_runs",
     "IngestionRunTimeoutError": "._ingestion_runs",
+    "OperationConflictError": "._lro",
     "OperationFailedError": "._lro",
+    "IngestProgress": "._publishing",
+    "Outcome": "._publishing",
+    "PreparedObject": "._publishing",
+    "SasContainer": "._publishing",
+    "UpsertSummary": "._publishing",
+    "VisibilityTimeoutError": "._publishing",
+    "WriteOutcome": "._publishing",
+    "prepare_for_geocatalog": "._publishing",
+    "DEFAULT_STORAGE_HOSTS": "._storage_hosts",
     "Tile": "._tile_grid",
     "TileDownloadError": "._tiles",
     "TileDownloadResult": "._tiles",
@@ -44,18 +67,29 @@ _EXPORTS = {
 
 __all__ = [
     "DEFAULT_SCOPE",
+    "DEFAULT_STORAGE_HOSTS",
+    "AssetSigner",
+    "IngestProgress",
     "IngestionRunError",
     "IngestionRunProgress",
     "IngestionRunTimeoutError",
+    "OperationConflictError",
     "OperationFailedError",
+    "Outcome",
     "PlanetaryComputerProClient",
+    "PreparedObject",
+    "SasContainer",
     "Tile",
     "TileDownloadError",
     "TileDownloadResult",
     "TileFailure",
     "TileProgress",
+    "UpsertSummary",
     "Urllib3Transport",
+    "VisibilityTimeoutError",
+    "WriteOutcome",
     "__version__",
+    "prepare_for_geocatalog",
 ]
 
 

@@ -2,7 +2,9 @@
 
 ``client.ingestion.begin_run(collection_id, ingestion_id)`` starts a run (``ingestion.create_run``) and
 returns an ``LROPoller[IngestionRun]`` that polls ``ingestion.get_run`` until the run's operation is
-``Succeeded``, ``Failed`` or ``Canceled``:
+``Succeeded``, ``Failed`` or ``Canceled``, on the adaptive schedule of
+:class:`~azure.planetarycomputer._lro.PollSchedule` (0.25 s doubling to ``polling_interval``, or
+exactly the ``polling_interval`` the caller gave):
 
 * ``poller.result(timeout=None)`` waits and returns the finished :class:`IngestionRun`; after
   ``timeout`` seconds it returns the run as it stands (azure-core's rule: check ``poller.done()``).
@@ -33,6 +35,7 @@ from azure.core.polling import LROPoller, PollingMethod
 
 from ._generated.models import IngestionRun, OperationStatusHistoryItem
 from ._generated.operations import IngestionOperations as _GeneratedIngestionOperations
+from ._lro import PollSchedule, interval_is_explicit
 from ._redaction import redact_secrets
 
 __all__ = [
@@ -211,8 +214,14 @@ def check_begin_run(
 class RunTracker:
     """The state both polling methods share: the run as last polled, its status and the deadline."""
 
-    def __init__(self, interval: float, timeout: float | None, progress: ProgressCallback | None) -> None:
-        self._interval = interval
+    def __init__(
+        self,
+        interval: float,
+        timeout: float | None,
+        progress: ProgressCallback | None,
+        explicit_interval: bool = True,
+    ) -> None:
+        self._schedule = PollSchedule(interval, explicit_interval)
         self._timeout = timeout
         self._progress = progress
         self._client: Any = None
@@ -258,8 +267,9 @@ class RunTracker:
 
     def _pause(self, deadline: float | None) -> float:
         """Seconds to sleep before the next poll; raises when the deadline has passed."""
+        delay = self._schedule.next_delay()
         if deadline is None:
-            return self._interval
+            return delay
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise IngestionRunTimeoutError(
@@ -267,7 +277,7 @@ class RunTracker:
                 "on on the service: resume waiting with begin_run(..., continuation_token=...)",
                 self._run,
             )
-        return min(self._interval, remaining)
+        return min(delay, remaining)
 
     def _settle(self) -> None:
         self._settled = True
@@ -305,7 +315,7 @@ def as_run(run: IngestionRun) -> IngestionRun:
 
 
 class IngestionRunPollingMethod(RunTracker, PollingMethod[IngestionRun]):
-    """Polls ``ingestion.get_run`` every ``interval`` seconds until the run's operation finishes."""
+    """Polls ``ingestion.get_run`` on a :class:`PollSchedule` until the run's operation finishes."""
 
     def _poll(self) -> None:
         reference = self.reference
@@ -341,8 +351,8 @@ class IngestionRunWaitOperations(_GeneratedIngestionOperations):
         :type collection_id: str
         :param ingestion_id: The ingestion (definition) to run.
         :type ingestion_id: str
-        :keyword float polling_interval: Seconds between polls; the client's ``polling_interval``
-            (30 by default) if not given.
+        :keyword float polling_interval: Seconds between polls, exactly. If not given (nor to the
+            client's constructor), polls start after 0.25 s and back off (x2) to 30 s.
         :keyword float polling_timeout: Give up waiting after this many seconds with
             :class:`IngestionRunTimeoutError` (the run goes on on the service). No limit by default.
         :keyword progress: Called with an :class:`IngestionRunProgress` (status and item counts) for
@@ -360,7 +370,8 @@ class IngestionRunWaitOperations(_GeneratedIngestionOperations):
             collection_id, ingestion_id, polling_interval, polling_timeout, progress, continuation_token
         )
         interval = self._config.polling_interval if wait.interval is None else wait.interval
-        method = IngestionRunPollingMethod(interval, wait.timeout, wait.progress)
+        explicit = wait.interval is not None or interval_is_explicit(self._config, {})
+        method = IngestionRunPollingMethod(interval, wait.timeout, wait.progress, explicit)
         if wait.resume is not None:
             return LROPoller[IngestionRun].from_continuation_token(method, wait.resume.token(), client=self)
         run = self.create_run(wait.collection_id, wait.ingestion_id, **kwargs)

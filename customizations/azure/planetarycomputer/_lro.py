@@ -5,15 +5,29 @@ GeoCatalog operation ends Failed or Canceled: the service's reason sits in the o
 (its ``error``, or the error code and message of its status history) and never reaches the
 caller. These polling methods raise :class:`OperationFailedError` carrying it. Their async twins
 are in :mod:`azure.planetarycomputer.aio._lro`, so the sync client never loads the async machinery.
+
+They also poll adaptively. The service sends no ``Retry-After`` on its 202s or operation polls, so
+azure-core would wait the whole ``polling_interval`` (30 s) before every poll, even for an operation
+done in a fraction of a second. :class:`PollSchedule` is the rule, for every ``begin_*`` operation
+and for ingestion runs:
+
+* the service's ``Retry-After`` (or ``retry-after-ms``), when it sends one, is honoured;
+* a ``polling_interval`` the caller gave (to the client's constructor or to the call) is honoured
+  exactly: a fixed delay between polls, as azure-core does;
+* otherwise, after azure-core's first poll (right away), the delays start at 0.25 s and double
+  after each poll up to the client's ``polling_interval`` (30 s): 0.25, 0.5, 1, 2, 4, 8, 16, 30,
+  30... An operation that takes ``T`` seconds is thus polled at most ``9 + T / 30`` times (8 polls
+  in its first 32 s), and one done in 0.3 s is seen done after about 0.75 s.
 """
 
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from azure.core.exceptions import HttpResponseError, ODataV4Format
+from azure.core.exceptions import HttpResponseError, ODataV4Format, ResourceExistsError
 from azure.core.polling.base_polling import LROBasePolling, OperationFailed
 from azure.core.rest import HttpResponse
 
@@ -27,14 +41,69 @@ if TYPE_CHECKING:
     from azure.core.polling.async_base_polling import AsyncLROBasePolling
 
 __all__ = [
+    "FIRST_POLL_DELAY",
     "GeoCatalogLROPolling",
     "IngestionOperationErrors",
+    "OperationConflictError",
     "OperationFailedError",
+    "PollSchedule",
     "StacOperationErrors",
     "reports_operation_errors",
 ]
 
 _Begin = TypeVar("_Begin", bound=Callable[..., Any])
+
+FIRST_POLL_DELAY = 0.25
+"""Seconds before the first poll of an operation when neither the service nor the caller set a delay."""
+POLL_BACKOFF = 2.0
+"""Factor by which the delay grows after each poll, up to the client's ``polling_interval``."""
+_RETRY_AFTER_HEADERS = ("retry-after", "retry-after-ms", "x-ms-retry-after-ms")
+
+
+class PollSchedule:
+    """The delays between polls of one operation (see the module's docstring for the rule).
+
+    :param interval: The client's or the call's ``polling_interval``, in seconds.
+    :param explicit: Whether the caller gave ``interval`` (then every delay is exactly ``interval``).
+    """
+
+    def __init__(self, interval: float, explicit: bool) -> None:
+        if isinstance(interval, bool) or not isinstance(interval, numbers.Real):
+            raise TypeError(f"polling_interval must be a number of seconds, got {interval!r}")
+        if interval < 0:
+            raise ValueError(f"polling_interval must be zero or more, got {interval}")
+        self.interval: float = float(interval)
+        self.explicit: bool = explicit
+        self._next: float = min(FIRST_POLL_DELAY, self.interval)
+
+    def next_delay(self, retry_after: float | None = None) -> float:
+        """Seconds to wait before the next poll; ``retry_after`` is the service's, when it sent one."""
+        if retry_after is not None:
+            return retry_after
+        if self.explicit:
+            return self.interval
+        delay = self._next
+        self._next = min(delay * POLL_BACKOFF, self.interval)
+        return delay
+
+
+def interval_is_explicit(config: Any, kwargs: dict[str, Any]) -> bool:
+    """Whether the caller chose the polling interval, per call or in the client's constructor."""
+    return "polling_interval" in kwargs or bool(getattr(config, "polling_interval_explicit", False))
+
+
+class AdaptiveDelay:
+    """Mixin for azure-core's LRO polling methods: delays from a :class:`PollSchedule`."""
+
+    _schedule: PollSchedule
+    _pipeline_response: Any
+
+    def _extract_delay(self) -> float:
+        headers = self._pipeline_response.http_response.headers
+        if any(name in headers for name in _RETRY_AFTER_HEADERS):
+            # azure-core's own parsing of Retry-After (seconds or HTTP date) and its -ms variants.
+            return float(super()._extract_delay())  # type: ignore[misc]
+        return self._schedule.next_delay()
 
 
 class OperationFailedError(HttpResponseError):
@@ -58,6 +127,19 @@ class OperationFailedError(HttpResponseError):
         self.error = ODataV4Format({"code": code, "message": redact_secrets(message)})
 
 
+CONFLICT_CODES = frozenset({"Conflict", "ConflictError", "ResourceExists", "AlreadyExists"})
+"""Error codes with which a create operation ends when the object already exists (the service
+answers 409 on the initial request when it can tell then; otherwise the operation fails so)."""
+
+
+class OperationConflictError(OperationFailedError, ResourceExistsError):
+    """A long-running create ended ``Failed`` because the object already exists.
+
+    Both an :class:`OperationFailedError` and a :class:`~azure.core.exceptions.ResourceExistsError`,
+    so ``except ResourceExistsError`` catches a conflict however the service reported it.
+    """
+
+
 def _reason(operation: dict[str, Any]) -> tuple[str, str]:
     """The service's code and message, from the operation's wire JSON."""
     error = operation.get("error") or {}
@@ -73,12 +155,20 @@ def _reason(operation: dict[str, Any]) -> tuple[str, str]:
 
 def _failed_operation(error: HttpResponseError, response: HttpResponse) -> HttpResponseError:
     if isinstance(error.__cause__, OperationFailed):
-        return OperationFailedError(response)
+        failure = OperationFailedError(response)
+        if failure.error is not None and failure.error.code in CONFLICT_CODES:
+            return OperationConflictError(response)
+        return failure
     return error
 
 
-class GeoCatalogLROPolling(LROBasePolling):
-    """azure-core's polling of ``operation-location``, raising :class:`OperationFailedError`."""
+class GeoCatalogLROPolling(AdaptiveDelay, LROBasePolling):
+    """azure-core's polling of ``operation-location``, raising :class:`OperationFailedError`, with
+    delays from a :class:`PollSchedule`."""
+
+    def __init__(self, timeout: float = 30, *, explicit_interval: bool = False, **kwargs: Any) -> None:
+        super().__init__(timeout, **kwargs)
+        self._schedule = PollSchedule(timeout, explicit_interval)
 
     def run(self) -> None:
         try:
@@ -101,7 +191,11 @@ def reports_operation_errors(
             if kwargs.get("polling", True) is True:
                 delay = kwargs.get("polling_interval", self._config.polling_interval)
                 endpoint = self._serialize.url("endpoint", self._config.endpoint, "str", skip_quote=True)
-                kwargs["polling"] = polling_class(delay, path_format_arguments={"endpoint": endpoint})
+                kwargs["polling"] = polling_class(
+                    delay,
+                    explicit_interval=interval_is_explicit(self._config, kwargs),
+                    path_format_arguments={"endpoint": endpoint},
+                )
             return begin(self, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -14,6 +14,8 @@ from ._generated.operations import DataOperations as _GeneratedDataOperations
 from ._ingestion_runs import IngestionRunWaitOperations
 from ._lro import IngestionOperationErrors, StacOperationErrors
 from ._mosaic_registration import MosaicRegistrationMixin
+from ._publishing._ingest import PublishingIngestionMixin
+from ._publishing._upserts import PublishingStacMixin
 from ._search import StacSearchOperations
 from ._signing import SasSigningOperations
 from ._tile_coordinates import TileCoordinateChecks
@@ -28,12 +30,13 @@ from ._typed_results import (
 __all__ = ["DataOperations", "IngestionOperations", "SasOperations", "StacOperations"]
 
 
-class StacOperations(StacSearchOperations, StacAliases, StacOperationErrors):
+class StacOperations(PublishingStacMixin, StacSearchOperations, StacAliases, StacOperationErrors):
     """STAC catalog operations: collections, items, search, queryables and configuration.
 
     Reached as ``client.stac``; do not instantiate directly. Besides the generated operations:
-    ``search_items_paged`` (every page of a search, typed items built lazily), and the aliases
-    ``list_collections``, ``search_items`` and ``create_or_update_collection``.
+    ``search_items_paged`` (every page of a search, typed items built lazily), the aliases
+    ``list_collections``, ``search_items`` and ``create_or_update_collection``, and publishing:
+    ``ensure_collection``, ``upsert_items`` and ``wait_until_visible``.
     """
 
 
@@ -70,11 +73,12 @@ class DataOperations(MosaicRegistrationMixin, TileCoordinateChecks, DataTileOper
         return self.get_tile(collection_id, item_id, tile_matrix_set_id, z, x, y, **kwargs)
 
 
-class IngestionOperations(IngestionRunWaitOperations, IngestionOperationErrors):
+class IngestionOperations(PublishingIngestionMixin, IngestionRunWaitOperations, IngestionOperationErrors):
     """Ingestion sources, definitions, runs and operations.
 
     Reached as ``client.ingestion``; do not instantiate directly. Besides the generated operations:
-    ``begin_run`` (start a run and wait for it with a poller).
+    ``begin_run`` (start a run and wait for it with a poller) and ``ingest`` (data to a finished
+    ingestion in one call).
     """
 
 

@@ -7,6 +7,13 @@ its body, ``sas.get_token`` receives a SAS token, signed asset downloads carry `
 URL, and every request carries the bearer token. :class:`RedactingNetworkTraceLoggingPolicy`
 writes the same trace to the same logger with the value of every ``sig`` parameter (plain or
 percent-encoded, in URLs and bodies) and of credential headers replaced by ``REDACTED``.
+
+Models print without secrets too: :func:`install_model_redaction` (run when this module is first
+imported, which building a client or importing ``azure.planetarycomputer.models`` does) gives every
+model of the API a ``repr()``/``str()`` with ``sig`` redacted in every string, and the whole value of
+fields that are a token (``SharedAccessSignatureToken.token``, the ``sasToken`` of an ingestion
+source's connection) replaced. Mapping access and ``as_dict()`` still give the real values: users
+need them.
 """
 
 from __future__ import annotations
@@ -14,12 +21,19 @@ from __future__ import annotations
 import logging
 import re
 import types
+from collections.abc import Mapping
 from typing import Any
 
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import NetworkTraceLoggingPolicy
 
-__all__ = ["REDACTED", "RedactingNetworkTraceLoggingPolicy", "redact_secrets"]
+__all__ = [
+    "REDACTED",
+    "RedactingNetworkTraceLoggingPolicy",
+    "install_model_redaction",
+    "redact_secrets",
+    "redacted_model_repr",
+]
 
 REDACTED = "REDACTED"
 
@@ -95,3 +109,60 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
             _LOGGER.debug(log_string)
         except Exception as err:  # a log line must never break the response
             _LOGGER.debug("Failed to log response: %r", type(err).__name__)
+
+
+# --------------------------------------------------------------------------------------------------
+# Model reprs
+# --------------------------------------------------------------------------------------------------
+
+# JSON names whose whole value is a secret: the SAS token of an ingestion source's connection
+# anywhere, and ``token`` in a SharedAccessSignatureToken (elsewhere ``token`` is a paging token).
+_SECRET_KEYS_ANYWHERE = frozenset({"sasToken"})
+_SECRET_KEYS_BY_MODEL = {"SharedAccessSignatureToken": frozenset({"token"})}
+
+
+def _redacted(value: Any, secret_keys: frozenset[str] = _SECRET_KEYS_ANYWHERE) -> Any:
+    if isinstance(value, str):
+        return redact_secrets(value)
+    if isinstance(value, Mapping):
+        nested = {
+            key: REDACTED
+            if key in secret_keys and isinstance(item, str)
+            else _redacted(item, _secret_keys_of(item))
+            for key, item in value.items()
+        }
+        return nested
+    if isinstance(value, (list, tuple)):
+        return [_redacted(item, _secret_keys_of(item)) for item in value]
+    return value
+
+
+def _secret_keys_of(value: Any) -> frozenset[str]:
+    return _SECRET_KEYS_ANYWHERE | _SECRET_KEYS_BY_MODEL.get(type(value).__name__, frozenset())
+
+
+def redacted_model_repr(model: Any) -> str:
+    """A model's JSON, as its ``repr()`` shows it, with signatures and tokens redacted."""
+    return str(_redacted(model, _secret_keys_of(model)))
+
+
+def install_model_redaction() -> None:
+    """Make the ``repr()``/``str()`` of every API model redact secrets (idempotent).
+
+    The generated models all print through one base class; its ``__repr__`` is replaced here (the
+    generated code is never edited by hand). A model class that defines its own ``__repr__`` keeps it.
+    """
+    from ._generated._utils import model_base
+
+    base = model_base._MyMutableMapping
+    if getattr(base.__repr__, "_redacts_secrets", False):
+        return
+
+    def __repr__(self: Any) -> str:
+        return redacted_model_repr(self)
+
+    __repr__._redacts_secrets = True  # type: ignore[attr-defined]
+    base.__repr__ = __repr__  # type: ignore[method-assign]
+
+
+install_model_redaction()

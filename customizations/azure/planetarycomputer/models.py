@@ -7,12 +7,18 @@ The tiler's statistics and info maps, keyed by band or asset name, give the type
 access (``stats["b1"].mean``).
 
 ``StacExtensionSpatialExtent`` here also accepts ``bbox=`` (the STAC name) for ``bounding_box=``.
+
+``repr()`` and ``str()`` of a model never show a secret: SAS signatures (``sig=``) in any href are
+redacted, and so is the whole value of a token field (``SharedAccessSignatureToken.token``, an
+ingestion connection's ``shared_access_signature_token``). Attribute access, item access and
+``as_dict()`` give the real values.
 """
 
 from . import _aliases
 from ._generated.models import *  # noqa: F403
 from ._generated.models import StacCollectionTemporalExtent, StacExtensionExtent
 from ._generated.models import __all__ as _generated_all
+from ._redaction import install_model_redaction
 
 # Map-shaped tiler results whose item access gives typed models (replace the generated names).
 from ._typed_results import AssetStatisticsResponse as AssetStatisticsResponse
@@ -26,5 +32,7 @@ StacExtensionSpatialExtent = _aliases.StacExtensionSpatialExtent  # type: ignore
 # Names used by the document this library was commissioned from.
 StacExtent = StacExtensionExtent
 StacExtensionTemporalExtent = StacCollectionTemporalExtent
+
+install_model_redaction()  # already done if a client was built; importing the models alone does it here
 
 __all__ = [*_generated_all, "StacExtent", "StacExtensionTemporalExtent"]

@@ -11,6 +11,7 @@ from .._client import DEFAULT_SCOPE, secure_pipeline_kwargs
 from .._endpoint import validate_endpoint
 from .._generated.aio import PlanetaryComputerProClient as _GeneratedClient
 from .._retry import AsyncGeoCatalogRetryPolicy
+from .._storage_hosts import StorageHosts
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
 from ._transport import EncodedUrlAioHttpTransport
 
@@ -29,8 +30,12 @@ class PlanetaryComputerProClient(_GeneratedClient):
     :type credential: ~azure.core.credentials.AsyncTokenCredential
     :keyword str api_version: Service API version, ``"2026-04-15"`` by default.
     :keyword list[str] credential_scopes: Token scopes, ``[DEFAULT_SCOPE]`` by default.
-    :keyword int polling_interval: Seconds between polls of long-running operations (default 30,
-        or what the service's Retry-After says).
+    :keyword storage_hosts: Where asset hrefs may be signed: host suffixes (``".blob.core.windows.net"``,
+        virtual-host URLs) and ``"host:port"`` entries (an emulator or private endpoint, path-style
+        URLs). By default Azure Blob Storage in the public, US Government and China clouds.
+    :paramtype storage_hosts: Sequence[str]
+    :keyword int polling_interval: Seconds between polls of long-running operations, exactly. Without
+        it, polls start after 0.25 s and back off (x2) to 30 s; the service's Retry-After wins.
 
     Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
     GETs. With ``logging_enable=True`` the network trace is logged with SAS signatures and the
@@ -58,6 +63,7 @@ class PlanetaryComputerProClient(_GeneratedClient):
         endpoint = validate_endpoint(endpoint)
         if credential is None:
             raise ValueError("credential must not be None")
+        storage_hosts = StorageHosts(kwargs.pop("storage_hosts", None))
         scopes = kwargs.get("credential_scopes") or [DEFAULT_SCOPE]
         kwargs.setdefault(
             "authentication_policy", AsyncGeoCatalogBearerTokenPolicy(credential, endpoint, *scopes, **kwargs)
@@ -67,11 +73,13 @@ class PlanetaryComputerProClient(_GeneratedClient):
             kwargs["transport"] = EncodedUrlAioHttpTransport(**kwargs)
         secure_pipeline_kwargs(endpoint, kwargs)
         super().__init__(endpoint, credential, **kwargs)
+        # A polling_interval given here is honoured exactly; without one, polls back off from 0.25 s.
+        self._config.polling_interval_explicit = "polling_interval" in kwargs  # type: ignore[attr-defined]
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)
         self.data = DataOperations(*parts)
         self.ingestion = IngestionOperations(*parts)
-        self.sas = SasOperations(*parts)
+        self.sas = SasOperations(*parts, storage_hosts=storage_hosts)
 
     @property
     def shared_access_signature(self) -> SasOperations:

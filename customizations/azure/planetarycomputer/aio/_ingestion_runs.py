@@ -16,12 +16,13 @@ from azure.core.polling import AsyncLROPoller, AsyncPollingMethod
 from .._generated.aio.operations import IngestionOperations as _GeneratedIngestionOperations
 from .._generated.models import IngestionRun
 from .._ingestion_runs import ProgressCallback, RunReference, RunTracker, as_run, check_begin_run
+from .._lro import interval_is_explicit
 
 __all__ = ["AsyncIngestionRunPollingMethod", "IngestionRunWaitOperations"]
 
 
 class AsyncIngestionRunPollingMethod(RunTracker, AsyncPollingMethod[IngestionRun]):
-    """Polls ``ingestion.get_run`` every ``interval`` seconds until the run's operation finishes."""
+    """Polls ``ingestion.get_run`` on a ``PollSchedule`` until the run's operation finishes."""
 
     async def _poll(self) -> None:
         reference = self.reference
@@ -66,7 +67,8 @@ class IngestionRunWaitOperations(_GeneratedIngestionOperations):
             collection_id, ingestion_id, polling_interval, polling_timeout, progress, continuation_token
         )
         interval = self._config.polling_interval if wait.interval is None else wait.interval
-        method = AsyncIngestionRunPollingMethod(interval, wait.timeout, wait.progress)
+        explicit = wait.interval is not None or interval_is_explicit(self._config, {})
+        method = AsyncIngestionRunPollingMethod(interval, wait.timeout, wait.progress, explicit)
         if wait.resume is not None:
             return AsyncLROPoller[IngestionRun].from_continuation_token(
                 method, wait.resume.token(), client=self

@@ -1,23 +1,30 @@
 """Async twin of :mod:`azure.planetarycomputer._lro`: long-running writes that report why they failed.
 
 The polling method and the ``begin_*`` overrides of the async operation groups, raising
-:class:`~azure.planetarycomputer.OperationFailedError` when an operation ends Failed or Canceled.
+:class:`~azure.planetarycomputer.OperationFailedError` when an operation ends Failed or Canceled,
+and polling on the same adaptive :class:`~azure.planetarycomputer._lro.PollSchedule`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from azure.core.exceptions import HttpResponseError
 from azure.core.polling.async_base_polling import AsyncLROBasePolling
 
 from .._generated.aio.operations import IngestionOperations as _AsyncIngestion
 from .._generated.aio.operations import StacOperations as _AsyncStac
-from .._lro import _failed_operation, reports_operation_errors
+from .._lro import AdaptiveDelay, PollSchedule, _failed_operation, reports_operation_errors
 
 __all__ = ["AsyncGeoCatalogLROPolling", "AsyncIngestionOperationErrors", "AsyncStacOperationErrors"]
 
 
-class AsyncGeoCatalogLROPolling(AsyncLROBasePolling):
+class AsyncGeoCatalogLROPolling(AdaptiveDelay, AsyncLROBasePolling):
     """Async twin of :class:`~azure.planetarycomputer._lro.GeoCatalogLROPolling`."""
+
+    def __init__(self, timeout: float = 30, *, explicit_interval: bool = False, **kwargs: Any) -> None:
+        super().__init__(timeout, **kwargs)
+        self._schedule = PollSchedule(timeout, explicit_interval)
 
     async def run(self) -> None:
         try:

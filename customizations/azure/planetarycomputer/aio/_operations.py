@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .._generated.aio.operations import DataOperations as _GeneratedDataOperations
+from .._publishing._aio import AsyncPublishingIngestionMixin, AsyncPublishingStacMixin
 from .._typed_results import (
     AssetStatisticsResponse,
     TilerInfoMapResponse,
@@ -28,12 +29,15 @@ from ._tiles import DataTileOperations
 __all__ = ["DataOperations", "IngestionOperations", "SasOperations", "StacOperations"]
 
 
-class StacOperations(StacSearchOperations, AsyncStacAliases, AsyncStacOperationErrors):
+class StacOperations(
+    AsyncPublishingStacMixin, StacSearchOperations, AsyncStacAliases, AsyncStacOperationErrors
+):
     """STAC catalog operations: collections, items, search, queryables and configuration.
 
     Reached as ``async_client.stac``; do not instantiate directly. Besides the generated operations:
-    ``search_items_paged`` (every page of a search, typed items built lazily), and the aliases
-    ``list_collections``, ``search_items`` and ``create_or_update_collection``.
+    ``search_items_paged`` (every page of a search, typed items built lazily), the aliases
+    ``list_collections``, ``search_items`` and ``create_or_update_collection``, and publishing:
+    ``ensure_collection``, ``upsert_items`` and ``wait_until_visible``.
     """
 
 
@@ -72,11 +76,14 @@ class DataOperations(AsyncMosaicRegistrationMixin, AsyncTileCoordinateChecks, Da
         return await self.get_tile(collection_id, item_id, tile_matrix_set_id, z, x, y, **kwargs)
 
 
-class IngestionOperations(IngestionRunWaitOperations, AsyncIngestionOperationErrors):
+class IngestionOperations(
+    AsyncPublishingIngestionMixin, IngestionRunWaitOperations, AsyncIngestionOperationErrors
+):
     """Ingestion sources, definitions, runs and operations.
 
     Reached as ``async_client.ingestion``; do not instantiate directly. Besides the generated
-    operations: ``begin_run`` (start a run and wait for it with a poller).
+    operations: ``begin_run`` (start a run and wait for it with a poller) and ``ingest`` (data to a
+    finished ingestion in one call).
     """
 
 

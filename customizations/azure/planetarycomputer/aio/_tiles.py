@@ -7,6 +7,10 @@ once. Like the generated streaming operations, :meth:`DataTileOperations.iter_ti
 first (that checks the arguments and resolves the tile matrix set) and then iterated with
 ``async for``.
 
+Leaving early -- ``aclose()``, a cancelled task (``asyncio.wait_for``), an error -- cancels the tile
+tasks still running, and each one gives its connection back (its response is closed on every exit
+path), so cancelled runs do not use up the connection pool.
+
 aiohttp's default connector allows 100 connections in all, which is plenty for the default
 concurrency of 8; for more than 100 pass a transport whose session has a larger connector.
 """
@@ -26,27 +30,33 @@ from collections.abc import (
     Sequence,
 )
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from azure.core.tracing.decorator_async import distributed_trace_async
 
-from .._atomic_file import write_atomically_async
+from .._atomic_file import AtomicFile
 from .._generated.aio.operations import DataOperations as _GeneratedDataOperations
 from .._search_params import GeoInterface
 from .._tile_grid import Tile, covering_tiles, tile_matrix_set_from_definition
 from .._tile_requests import TileRequestTemplate, raise_for_tile_status
 from .._tiles import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_TILES,
     DEFAULT_TILE_MATRIX_SET_ID,
+    SKIPPED,
     ProgressOption,
+    Skipped,
     TileDownloadResult,
     TilePlan,
     TileRun,
     builtin_tile_matrix_set,
     check_directory,
     check_tile_matrix_set_id,
+    count_plan,
     file_extension,
     plan_tiles,
+    prepare_directory,
+    tile_manifest,
     tile_path,
 )
 
@@ -117,10 +127,11 @@ class DataTileOperations(_GeneratedDataOperations):
 
     async def _prepare(
         self, options: Mapping[str, Any], **arguments: Any
-    ) -> tuple[TilePlan, morecantile.TileMatrixSet, Iterator[Tile]]:
+    ) -> tuple[TilePlan, int, Iterator[Tile]]:
         plan = plan_tiles(self, options=options, **arguments)
         tms = await self.load_tile_matrix_set(plan.tile_matrix_set_id)
-        return plan, tms, covering_tiles(tms, plan.zooms, plan.area)
+        total = count_plan(plan, tms)
+        return plan, total, covering_tiles(tms, plan.zooms, plan.area)
 
     async def iter_tiles(
         self,
@@ -133,20 +144,23 @@ class DataTileOperations(_GeneratedDataOperations):
         intersects: Mapping[str, Any] | GeoInterface | None = None,
         tile_matrix_set_id: str = DEFAULT_TILE_MATRIX_SET_ID,
         concurrency: int = DEFAULT_CONCURRENCY,
+        max_tiles: int = DEFAULT_MAX_TILES,
         progress: ProgressOption = False,
         **render_options: Any,
     ) -> AsyncGenerator[tuple[Tile, bytes], None]:
         """Fetch every tile covering an area; ``async for tile, body in await data.iter_tiles(...)``.
 
-        Arguments, render options, failures and progress as in the synchronous
+        Arguments, render options, ``max_tiles``, failures and progress as in the synchronous
         :meth:`azure.planetarycomputer.operations.DataOperations.iter_tiles`.
 
         :return: An async generator of ``(Tile(x, y, z), bytes)`` in completion order; ``aclose()`` it
-            to stop early.
+            to stop early (the requests in flight are cancelled and their connections given back).
         :rtype: AsyncGenerator[tuple[Tile, bytes], None]
+        :raises ValueError: or TypeError: An argument is invalid, or the plan has more than
+            ``max_tiles`` tiles (before any request).
         :raises TileDownloadError: After the last tile, when some tiles failed; the others were yielded.
         """
-        plan, tms, tiles = await self._prepare(
+        plan, total, tiles = await self._prepare(
             render_options,
             collection_id=collection_id,
             item_id=item_id,
@@ -156,41 +170,53 @@ class DataTileOperations(_GeneratedDataOperations):
             bbox=bbox,
             intersects=intersects,
             concurrency=concurrency,
+            max_tiles=max_tiles,
             progress=progress,
         )
-        return self._iter_tiles(plan, tms, tiles)
+        return self._iter_tiles(plan, total, tiles)
 
-    def _tile_chunks(self, plan: TilePlan) -> Callable[[Tile], Awaitable[AsyncIterator[bytes]]]:
-        """Async twin of the synchronous ``_tile_chunks``: one tile's body chunks, or its error."""
+    def _tile_sender(self, plan: TilePlan) -> Callable[[Tile], Awaitable[AsyncTileBody]]:
+        """Async twin of the synchronous ``_tile_sender``: one tile's body, or its error."""
         template = TileRequestTemplate.build(
             self, plan.operation, plan.target, plan.tile_matrix_set_id, plan.options
         )
         if template is None:
             operation = getattr(self, plan.operation)
-            return lambda tile: operation(*plan.arguments(tile), **plan.options)
+
+            async def call_operation(tile: Tile) -> AsyncTileBody:
+                chunks = await operation(*plan.arguments(tile), **plan.options)
+                return AsyncTileBody(chunks, getattr(chunks, "aclose", _nothing))
+
+            return call_operation
         run = self._client._pipeline.run
 
         # The span the generated operation would open, so traces look the same either way.
         @distributed_trace_async(name_of_span=f"DataOperations.{plan.operation}")
-        async def tile_chunks(tile: Tile) -> AsyncIterator[bytes]:
+        async def send(tile: Tile) -> AsyncTileBody:
             response = (await run(template.request(tile), stream=True)).http_response
             if response.status_code != 200:
-                await response.read()
+                try:
+                    await response.read()
+                finally:
+                    await response.close()
                 raise_for_tile_status(response)
-            return response.iter_bytes()
+            return AsyncTileBody(response.iter_bytes(), response.close)
 
-        return tile_chunks
+        return send
 
     async def _iter_tiles(
-        self, plan: TilePlan, tms: morecantile.TileMatrixSet, tiles: Iterator[Tile]
+        self, plan: TilePlan, total: int, tiles: Iterator[Tile]
     ) -> AsyncGenerator[tuple[Tile, bytes], None]:
-        tile_chunks = self._tile_chunks(plan)
+        send = self._tile_sender(plan)
 
         async def fetch(tile: Tile) -> bytes:
-            chunks = await tile_chunks(tile)
-            return b"".join([chunk async for chunk in chunks])
+            body = await send(tile)
+            try:
+                return b"".join([chunk async for chunk in body.chunks])
+            finally:
+                await body.close()
 
-        run = TileRun.start(plan, tms)
+        run = TileRun.start(plan, total)
         outcomes = _bounded(tiles, fetch, plan.concurrency)
         successes = run.async_successes(outcomes, len)
         try:
@@ -216,21 +242,27 @@ class DataTileOperations(_GeneratedDataOperations):
         format: str = "png",
         overwrite: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
+        max_tiles: int = DEFAULT_MAX_TILES,
         progress: ProgressOption = False,
         **render_options: Any,
     ) -> TileDownloadResult:
         """Download every tile covering an area to ``{directory}/{z}/{x}/{y}.{format}``.
 
-        Atomic writes, resuming, failures and progress as in the synchronous
-        :meth:`azure.planetarycomputer.operations.DataOperations.download_tiles`.
+        Atomic writes, resuming, the folder's manifest, ``max_tiles``, failures and progress as in the
+        synchronous :meth:`azure.planetarycomputer.operations.DataOperations.download_tiles`.
+        Cancelling the task cancels the tiles in flight; their temporary files are removed and their
+        connections given back.
 
         :return: How many tiles were fetched and skipped, and the bytes received.
         :rtype: TileDownloadResult
+        :raises ValueError: or TypeError: An argument is invalid, the plan has more than ``max_tiles``
+            tiles, or the folder holds another target's tiles (before any request).
+        :raises OSError: At once, when the folder cannot be written.
         :raises TileDownloadError: Some tiles failed; all others were written.
         """
         target: Path = check_directory(directory)
         extension = file_extension(format)
-        plan, tms, tiles = await self._prepare(
+        plan, total, tiles = await self._prepare(
             {**render_options, "format": format},
             collection_id=collection_id,
             item_id=item_id,
@@ -240,15 +272,29 @@ class DataTileOperations(_GeneratedDataOperations):
             bbox=bbox,
             intersects=intersects,
             concurrency=concurrency,
+            max_tiles=max_tiles,
             progress=progress,
         )
-        tile_chunks = self._tile_chunks(plan)
+        prepare_directory(target, plan, tile_manifest(plan, self._config.endpoint), bool(overwrite))
+        send = self._tile_sender(plan)
+        skip_existing = not overwrite
 
-        async def download(tile: Tile) -> int:
-            return await write_atomically_async(tile_path(target, tile, extension), await tile_chunks(tile))
+        async def download(tile: Tile) -> int | Skipped:
+            path = tile_path(target, tile, extension)
+            if skip_existing and path.is_file():
+                return SKIPPED
+            # The file first: a disk that refuses it costs no request.
+            with AtomicFile(path) as sink:
+                body = await send(tile)
+                try:
+                    async for chunk in body.chunks:
+                        sink.write(chunk)
+                finally:
+                    await body.close()
+                return sink.commit()
 
-        run = TileRun.start(plan, tms, target)
-        outcomes = _bounded(run.unfinished(tiles, extension, bool(overwrite)), download, plan.concurrency)
+        run = TileRun.start(plan, total, target)
+        outcomes = _bounded(tiles, download, plan.concurrency)
         successes = run.async_successes(outcomes, int)
         try:
             async for _ in successes:
@@ -259,3 +305,14 @@ class DataTileOperations(_GeneratedDataOperations):
             run.close()
         run.raise_for_failures()
         return run.result()
+
+
+async def _nothing() -> None:
+    pass
+
+
+class AsyncTileBody(NamedTuple):
+    """One tile's response body: its chunks, and how to give its connection back."""
+
+    chunks: AsyncIterator[bytes]
+    close: Callable[[], Awaitable[None]]

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -418,3 +419,45 @@ class TestAgainstTheStandIn:
         assert "%" not in piped.stderr and "\r" not in piped.stderr
         forced = run_cli(*args, "-d", str(tmp_path / "forced"), "--overwrite", "--progress")
         assert "100%" in forced.stderr
+
+    def test_ingest_items_from_a_pipe_is_idempotent(self, client: PlanetaryComputerProClient) -> None:
+        collection_id = f"cli-ingest-{uuid.uuid4().hex[:8]}"
+        client.stac.ensure_collection(
+            {
+                "id": collection_id,
+                "type": "Collection",
+                "stac_version": "1.0.0",
+                "description": "command-line ingest test",
+                "license": "proprietary",
+                "links": [],
+                "extent": {
+                    "spatial": {"bbox": [[-180, -90, 180, 90]]},
+                    "temporal": {"interval": [[None, None]]},
+                },
+            },
+            wait_visible=True,
+        )
+        try:
+            searched = run_cli("search", "-c", ITEM_COLLECTION, "--max-items", "6")
+            items = [{**item, "collection": collection_id} for item in json_lines(searched.stdout)]
+            lines = "".join(json.dumps(item) + "\n" for item in items)
+            first = run_cli("ingest", collection_id, "-", stdin=lines)
+            assert first.returncode == 0, first.stderr
+            assert sorted((r["id"], r["outcome"]) for r in json_lines(first.stdout)) == sorted(
+                (item["id"], "created") for item in items
+            )
+            again = run_cli("ingest", collection_id, "-", stdin=lines)
+            assert again.returncode == 0, again.stderr
+            assert {r["outcome"] for r in json_lines(again.stdout)} == {"unchanged"}
+            stored = client.stac.search_items_paged(collections=collection_id, limit=100)
+            assert sorted(item.id for item in stored) == sorted(item["id"] for item in items)
+            broken = json.dumps({**items[0], "id": "broken-item", "geometry": {"type": "Nonsense"}}) + "\n"
+            failed = run_cli("ingest", collection_id, "-", stdin=broken)
+            assert failed.returncode == 1
+            [outcome] = json_lines(failed.stdout)
+            assert outcome["id"] == "broken-item" and outcome["outcome"] == "failed" and outcome["errorCode"]
+            assert (
+                failed.stderr.strip().splitlines()[-1].startswith("planetarycomputer: error: 1 items failed")
+            )
+        finally:
+            client.stac.begin_delete_collection(collection_id).result()

@@ -682,3 +682,92 @@ def runs_wait(
     )
     run = poller.result()
     click.echo(to_json_line(run))
+
+
+# -- ingest -------------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("collection_id")
+@click.argument("source")
+@click.option(
+    "--sas-token",
+    envvar="PLANETARYCOMPUTER_SOURCE_SAS_TOKEN",
+    metavar="TOKEN",
+    help="SAS token of the source's blob container (default: $PLANETARYCOMPUTER_SOURCE_SAS_TOKEN).",
+)
+@click.option(
+    "--import-type", type=click.Choice(["StaticCatalog", "StacGeoparquet"]), help="Default: from SOURCE."
+)
+@click.option("--display-name", help="Display name of the ingestion, when one is created.")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, help="Items written at once."
+)
+@click.option(
+    "--wait/--no-wait", default=True, show_default=True, help="Wait until the run or the upload ends."
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), help="Give up waiting after this many seconds."
+)
+@_progress_option
+def ingest(
+    collection_id: str,
+    source: str,
+    sas_token: str | None,
+    import_type: str | None,
+    display_name: str | None,
+    concurrency: int,
+    wait: bool,
+    timeout: float | None,
+    progress: bool | None,
+) -> None:
+    """Ingest into a collection: from a catalog or GeoParquet URL, or items on stdin (SOURCE "-").
+
+    A URL source becomes an ingestion run: the source and the ingestion definition are created or
+    reused, a run is started and followed to its end, and the finished run is printed as JSON
+    (with --no-wait, the run's ids, for `runs wait`). Items from stdin (NDJSON, e.g. `search`
+    output) are created or replaced in the collection, one outcome a line on stdout. Running the
+    same ingest again creates nothing twice. Exit code 1 when the run or any item failed.
+    """
+    client = session().client()
+    show = _show_progress(progress)
+    if source == "-":
+        if sys.stdin.isatty():
+            raise click.UsageError('SOURCE "-" reads items (NDJSON) from stdin: pipe them in')
+        items = (document for document in _read_documents(sys.stdin) if isinstance(document, dict))
+        poller = client.ingestion.ingest(collection_id, items, concurrency=concurrency, progress=show)
+        summary = poller.result(timeout=timeout)
+        for outcome in summary.outcomes:
+            record = {"id": outcome.id, "outcome": str(outcome.outcome.value)}
+            if outcome.error_code or outcome.error_message:
+                record.update(errorCode=outcome.error_code, errorMessage=outcome.error_message)
+            click.echo(json.dumps(record))
+        click.echo(str(summary).splitlines()[0], err=True)
+        if summary.failed:
+            fail(f"{len(summary.failed)} items failed (listed on stdout with the service's reasons)")
+        return
+
+    from .._ingestion_runs import RunReference
+
+    poller = client.ingestion.ingest(
+        collection_id,
+        source,
+        sas_token=sas_token,
+        import_type=import_type,
+        display_name=display_name,
+        progress=show,
+        polling_timeout=timeout,
+    )
+    reference = RunReference.from_token(poller.continuation_token())
+    if not wait:
+        click.echo(
+            json.dumps(
+                {
+                    "collectionId": reference.collection_id,
+                    "ingestionId": reference.ingestion_id,
+                    "runId": reference.run_id,
+                }
+            )
+        )
+        return
+    click.echo(to_json_line(poller.result()))

@@ -4,7 +4,8 @@ Built by ``.ci/run`` with warnings as errors (``sphinx-build -W --keep-going -b 
 docs/_build/html``), from the installed package, so a broken cross-reference or a public name
 without a docstring fails CI. The user guide is Markdown (MyST); the API reference comes from the
 docstrings (autodoc); the operation pages are generated from the service's OpenAPI document
-(``generated/openapi/openapi.json``, written by ``codegen.sh`` from ``spec/``) by ``_ext/operation_tables.py``.
+(``generated/openapi/openapi.json``, written by ``codegen.sh`` from ``spec/``) by
+``_ext/operation_tables.py``; the user guide pages are the README's sections (``_ext/readme_guide.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "operation_tables",
     "public_names",
+    "readme_guide",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]

@@ -307,6 +307,15 @@ class TestAgainstTheStandIn:
             == 0
         )
         assert json_lines(lines_file.read_text()) == document["features"]
+        parquet_file = tmp_path / "result.parquet"
+        exported = run_cli("search", "-c", ITEM_COLLECTION, "--max-items", "12", "-o", str(parquet_file))
+        assert exported.returncode == 0, exported.stderr
+        assert "12 items written" in exported.stderr
+        import pyarrow.parquet as parquet
+
+        assert parquet.read_table(parquet_file).column("id").to_pylist() == [
+            f["id"] for f in document["features"]
+        ]
         assert not list(tmp_path.glob("*.part"))
 
     def test_search_then_sign_through_a_pipe(self, client: PlanetaryComputerProClient) -> None:

@@ -231,7 +231,7 @@ def search(
             click.echo(to_json_line(item))
         return
     written = _write_search(pager, output, form)
-    click.echo(f"{written} items written to {output}" if written >= 0 else f"written to {output}", err=True)
+    click.echo(f"{written} items written to {output}", err=True)
 
 
 def _count(stac: Any, arguments: Mapping[str, Any]) -> int:
@@ -268,11 +268,10 @@ def _atomic_text(path: Path) -> Iterator[TextIO]:
 
 def _write_search(pager: Any, output: Path, form: str | None) -> int:
     if form == "parquet":
-        to_geoparquet = getattr(pager, "to_geoparquet", None)
-        if to_geoparquet is None:
-            fail("GeoParquet output needs the table exports ([geoparquet] extra)", EXIT_SERVICE_ERROR)
-        result = to_geoparquet(output)
-        return int(result) if isinstance(result, int) else -1
+        pager.to_geoparquet(output)
+        import pyarrow.parquet as parquet  # installed with the [geoparquet] extra the export needs
+
+        return int(parquet.ParquetFile(output).metadata.num_rows)
     written = 0
     with _atomic_text(output) as stream:
         if form == "json":

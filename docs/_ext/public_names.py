@@ -34,6 +34,15 @@ def public_targets(target: str) -> list[str]:
     for private, public in _PRIVATE_MODULES.items():
         if target.startswith(private):
             return [public + target[len(private) :]]
+    private_path = re.match(r"^azure\.planetarycomputer\.(?:aio\.)?(?:_\w+\.)+(\w+(?:\.\w+)?)$", target)
+    if private_path:  # defined in a private module, exported under a public name
+        target = private_path.group(1)
+    mixin_method = re.match(r"^\w*Operations\.(\w+)$", target)
+    if mixin_method:  # a method documented on the operation group that mixes it in
+        return [
+            f"azure.planetarycomputer.operations.{group}Operations.{mixin_method.group(1)}"
+            for group in ("Stac", "Data", "Ingestion", "Sas")
+        ]
     if not target.startswith("azure."):
         # A short name in our own docstrings (``TileProgress``, ``DataOperations.iter_tiles``).
         return [f"{package}.{target}" for package in _PUBLIC_PACKAGES]

@@ -15,8 +15,8 @@ A reply can be an ordinary response (any status, headers, body) or a fault:
   close (the body is silently short unless the client checks);
 * ``Reply.stall(seconds, ...)``: nothing at all for ``seconds`` (before the status line) or, with
   ``after=n``, the headers and ``n`` bytes of the body and then silence;
-* ``Reply.trickle(body, interval)``: the headers, then the body one byte every ``interval`` seconds
-  (a server that is never silent long enough for a read timeout, yet never done).
+* ``Reply.trickle(body, every=s)``: the headers, then the body one byte every ``s`` seconds, so no
+  single wait for data is long but the whole never ends in reasonable time.
 
 Waits are bounded: every stall also ends as soon as the server stops, and the server's threads are
 daemons, so a test that fails half-way never hangs the run.
@@ -132,6 +132,11 @@ class Reply:
         return cls(200, {"Content-Type": content_type}, body, "close", after)
 
     @classmethod
+    def trickle(cls, body: bytes, every: float = 0.5, content_type: str = "application/json") -> Reply:
+        """The headers at once, then ``body`` a byte every ``every`` seconds (until the server stops)."""
+        return cls(200, {"Content-Type": content_type}, body, "trickle", 0, stall_seconds=every)
+
+    @classmethod
     def stall(
         cls,
         seconds: float,
@@ -150,11 +155,6 @@ class Reply:
             stall_seconds=seconds,
             stall_before_headers=after is None,
         )
-
-    @classmethod
-    def trickle(cls, body: bytes, interval: float, content_type: str = "image/png") -> Reply:
-        """Headers, then ``body`` one byte every ``interval`` seconds (ends early when the server stops)."""
-        return cls(200, {"Content-Type": content_type}, body, "trickle", stall_seconds=interval)
 
 
 # --------------------------------------------------------------------------------------------------

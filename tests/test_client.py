@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
-from _capture import CapturingTransport, FakeAsyncTokenCredential, FakeTokenCredential
+from _capture import (
+    AsyncCapturingTransport,
+    CannedResponse,
+    CapturingTransport,
+    FakeAsyncTokenCredential,
+    FakeTokenCredential,
+)
 from azure.core.rest import HttpRequest
 from azure.planetarycomputer import DEFAULT_SCOPE, PlanetaryComputerProClient
 from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
@@ -115,3 +122,130 @@ def test_operation_groups_are_importable_from_the_documented_modules() -> None:
     assert isinstance(client.ingestion, operations.IngestionOperations)
     assert isinstance(client.sas, operations.SasOperations)
     assert aio_operations.StacOperations.__module__ == "azure.planetarycomputer.aio._operations"
+
+
+# --------------------------------------------------------------------------------------------------
+# Path parameters that would address another resource are refused at the call, by name
+# --------------------------------------------------------------------------------------------------
+
+
+def _path_parameter_operations() -> list[tuple[str, str, str]]:
+    """(group, method, parameter) for every string path parameter of every generated operation."""
+    import re
+
+    from azure.planetarycomputer._generated.operations import _operations as generated
+
+    source = inspect.getsource(generated)
+    cases = []
+    for group in ("stac", "data", "ingestion", "sas"):
+        operations = getattr(make_client()[0], group)
+        for method in sorted(name for name in dir(operations) if not name.startswith("_")):
+            builder = f"build_{group}_{method[len('begin_') if method.startswith('begin_') else 0 :]}_request"
+            match = re.search(rf"^def {builder}\(.*?^    return HttpRequest", source, re.S | re.M)
+            if match is None:
+                continue  # our own helpers (sign, download_tiles...), covered in their own tests
+            for parameter in re.findall(r'_SERIALIZER\.url\("(\w+)", \w+, "str"', match.group(0)):
+                cases.append((group, method, parameter))
+    return cases
+
+
+PATH_PARAMETER_OPERATIONS = _path_parameter_operations()
+
+
+def _arguments(method: Any, target: str, value: str) -> dict[str, Any]:
+    """Keyword arguments for ``method``: ``value`` for ``target``, plausible values for the rest."""
+    arguments: dict[str, Any] = {}
+    for name, parameter in inspect.signature(method).parameters.items():
+        if parameter.kind in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+            continue
+        if name == target:
+            arguments[name] = value
+        elif parameter.default is parameter.empty:
+            annotation = str(parameter.annotation)
+            if name == "body" or "Model" in annotation or "JSON" in annotation:
+                arguments[name] = {}
+            elif "float" in annotation or "int" in annotation:
+                arguments[name] = 1
+            else:
+                arguments[name] = "x"
+    if "polling_interval" not in arguments and getattr(method, "__name__", "").startswith("begin_"):
+        arguments["polling_interval"] = 0
+    return arguments
+
+
+def test_every_string_path_parameter_is_covered() -> None:
+    covered = {parameter for _, _, parameter in PATH_PARAMETER_OPERATIONS}
+    assert {"collection_id", "item_id", "search_id", "ingestion_id", "tile_matrix_set_id"} <= covered
+    assert len(PATH_PARAMETER_OPERATIONS) > 150
+
+
+@pytest.mark.parametrize("value", ["", ".", ".."])
+def test_an_empty_or_dot_id_is_refused_before_sending_sync(value: str) -> None:
+    client, transport, _ = make_client()
+    for group, method_name, parameter in PATH_PARAMETER_OPERATIONS:
+        method = getattr(getattr(client, group), method_name)
+        with pytest.raises(ValueError, match=rf"^{parameter}\b") as raised:
+            result = method(**_arguments(method, parameter, value))
+            next(iter(result))  # a paged operation builds its first request when iterated
+        assert ("empty" if value == "" else "must not be '.' or '..'") in str(raised.value), (
+            group,
+            method_name,
+        )
+        assert transport.requests == [], (group, method_name, parameter)
+
+
+@pytest.mark.parametrize("value", ["", ".", ".."])
+async def test_an_empty_or_dot_id_is_refused_before_sending_aio(value: str) -> None:
+    transport = AsyncCapturingTransport()
+    async with AsyncPlanetaryComputerProClient(
+        "https://cat.geocatalog.spatio.azure.com", FakeAsyncTokenCredential(), transport=transport
+    ) as client:
+        for group, method_name, parameter in PATH_PARAMETER_OPERATIONS:
+            method = getattr(getattr(client, group), method_name)
+            with pytest.raises(ValueError, match=rf"^{parameter}\b"):
+                result = method(**_arguments(method, parameter, value))
+                if inspect.isawaitable(result):
+                    result = await result
+                await result.__aiter__().__anext__()  # a paged operation builds its request when iterated
+            assert transport.requests == [], (group, method_name, parameter)
+
+
+def test_the_empty_id_examples_of_the_issue() -> None:
+    client, transport, _ = make_client()
+    with pytest.raises(ValueError, match=r"^collection_id must not be empty"):
+        client.stac.begin_delete_collection("")
+    with pytest.raises(ValueError, match=r"^item_id must not be empty"):
+        client.stac.begin_delete_item("c", "")
+    with pytest.raises(ValueError, match=r"^collection_id must not be empty"):
+        client.stac.get_collection("")
+    assert transport.requests == []
+    client.stac.get_collection(" ")  # any other id is a resource of its own: sent, percent-encoded
+    assert transport.requests[0].path == "/stac/collections/%20"
+
+
+# --------------------------------------------------------------------------------------------------
+# JSON nested too deeply to parse is a DecodeError, not a bare RecursionError
+# --------------------------------------------------------------------------------------------------
+
+DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_json_nested_too_deeply_raises_decode_error_sync() -> None:
+    from azure.core.exceptions import DecodeError
+
+    transport = CapturingTransport(CannedResponse(200, {"Content-Type": "application/json"}, DEEP_JSON))
+    client = PlanetaryComputerProClient("https://cat.example.com", FakeTokenCredential(), transport=transport)
+    with pytest.raises(DecodeError, match=r"GET /stac/collections/naip is JSON nested too deeply") as raised:
+        client.stac.get_collection("naip")
+    assert raised.value.response is not None and raised.value.response.status_code == 200
+
+
+async def test_json_nested_too_deeply_raises_decode_error_aio() -> None:
+    from azure.core.exceptions import DecodeError
+
+    transport = AsyncCapturingTransport(CannedResponse(200, {"Content-Type": "application/json"}, DEEP_JSON))
+    async with AsyncPlanetaryComputerProClient(
+        "https://cat.example.com", FakeAsyncTokenCredential(), transport=transport
+    ) as client:
+        with pytest.raises(DecodeError, match="nested too deeply"):
+            await client.stac.get_collection("naip")

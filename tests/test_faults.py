@@ -11,6 +11,9 @@ factor 0.05 s, at most 0.2 s; read timeout 0.3 s) but measured.
 
 from __future__ import annotations
 
+import functools
+import gzip
+import json
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -21,17 +24,22 @@ import pytest
 from _capture import FAKE_TOKEN, FakeAsyncTokenCredential, FakeTokenCredential
 from azure.core.exceptions import (
     AzureError,
+    DecodeError,
     HttpResponseError,
     IncompleteReadError,
     ServiceResponseError,
+    ServiceResponseTimeoutError,
 )
 from azure.planetarycomputer import PlanetaryComputerProClient
+from azure.planetarycomputer._transport import Urllib3Transport
 from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
 from fault_server import STATS, FaultServer, RecordedRequest, Reply
 from reliability_stats import add_section
 
 FAST = {"retry_total": 3, "retry_backoff_factor": 0.05, "retry_backoff_max": 0.2}
 """Retry settings: waits of 0, 0.1 and 0.2 s between the four tries."""
+HONOUR_ONE_SECOND = {"retry_backoff_max": 1.5}
+"""A maximum backoff above ``Retry-After: 1``: Retry-After is capped at the maximum backoff."""
 
 BACKOFF_WAITS = 0.0 + 0.1 + 0.2
 READ_TIMEOUT = 0.3
@@ -131,7 +139,7 @@ def all_tokens_authorized(requests: Iterable[RecordedRequest]) -> bool:
 @pytest.mark.parametrize("status", [429, 503])
 def test_get_waits_for_retry_after_then_succeeds(server: FaultServer, status: int) -> None:
     server.script(COLLECTION_PATH, throttled(status, "1"), Reply.json(COLLECTION))
-    with sync_client(server) as client:
+    with sync_client(server, **HONOUR_ONE_SECOND) as client:
         started = time.monotonic()
         collection = client.stac.get_collection("naip")
         waited = time.monotonic() - started
@@ -144,7 +152,7 @@ def test_get_waits_for_retry_after_then_succeeds(server: FaultServer, status: in
 @pytest.mark.parametrize("status", [429, 503])
 def test_search_post_waits_for_retry_after_then_succeeds(server: FaultServer, status: int) -> None:
     server.script(SEARCH_PATH, throttled(status, "1"), Reply.json(search_page(["a", "b"])))
-    with sync_client(server) as client:
+    with sync_client(server, **HONOUR_ONE_SECOND) as client:
         started = time.monotonic()
         page = client.stac.search({"collections": ["naip"], "limit": 2})
         waited = time.monotonic() - started
@@ -158,7 +166,7 @@ def test_search_post_waits_for_retry_after_then_succeeds(server: FaultServer, st
 async def test_async_get_and_search_wait_for_retry_after(server: FaultServer) -> None:
     server.script(COLLECTION_PATH, throttled(429, "1"), Reply.json(COLLECTION))
     server.script(SEARCH_PATH, throttled(503, "1"), Reply.json(search_page(["a"])))
-    async with async_client(server) as client:
+    async with async_client(server, **HONOUR_ONE_SECOND) as client:
         started = time.monotonic()
         collection = await client.stac.get_collection("naip")
         page = await client.stac.search({"collections": ["naip"]})
@@ -682,3 +690,218 @@ def test_failed_ingestion_run_raises_with_the_services_reason(server: FaultServe
     assert "InvalidAsset" in str(caught.value) and "asset image has no href" in str(caught.value)
     assert server.count(RUN_PATH) == 2
     survived("ingestion run Failed")
+
+
+# --------------------------------------------------------------------------------------------------
+# Unbounded work from the service's answers: Retry-After of a day, gzip bombs, trickling bodies
+# --------------------------------------------------------------------------------------------------
+
+
+class _NoLongSleep(Urllib3Transport):
+    """The default transport, failing (instead of sleeping for a day) when asked to wait long."""
+
+    def sleep(self, duration: float) -> None:
+        assert duration <= 5, f"asked to sleep {duration} s"
+        super().sleep(duration)
+
+
+def _async_no_long_sleep() -> Any:
+    from azure.planetarycomputer.aio._aiohttp_transport import EncodedUrlAioHttpTransport
+
+    class NoLongSleep(EncodedUrlAioHttpTransport):
+        async def sleep(self, duration: float) -> None:
+            assert duration <= 5, f"asked to sleep {duration} s"
+            await super().sleep(duration)
+
+    return NoLongSleep()
+
+
+def test_a_retry_after_of_a_day_is_capped_at_the_maximum_backoff(server: FaultServer) -> None:
+    server.script(COLLECTION_PATH, throttled(503, "86400"), Reply.json(COLLECTION))
+    with sync_client(server, transport=_NoLongSleep()) as client:  # retry_backoff_max=0.2
+        started = time.monotonic()
+        collection = client.stac.get_collection("naip")
+        waited = time.monotonic() - started
+    assert collection.id == "naip" and server.count(COLLECTION_PATH) == 2
+    assert 0.15 <= waited < 0.2 + SLACK, f"Retry-After: 86400 capped at 0.2 s, waited {waited:.2f}s"
+    survived("status:503+Retry-After:86400")
+
+
+def test_the_per_call_maximum_backoff_caps_retry_after_too(server: FaultServer) -> None:
+    server.script(SEARCH_PATH, throttled(429, "86400"), Reply.json(search_page(["a"])))
+    with sync_client(server, retry_backoff_max=60, transport=_NoLongSleep()) as client:
+        started = time.monotonic()
+        items = list(client.stac.search_items_paged(collections="naip", retry_backoff_max=0.3))
+        waited = time.monotonic() - started
+    assert [item.id for item in items] == ["a"]
+    assert 0.25 <= waited < 0.3 + SLACK
+    survived("status:429+Retry-After:86400")
+
+
+async def test_async_a_retry_after_of_a_day_is_capped(server: FaultServer) -> None:
+    server.script(COLLECTION_PATH, throttled(429, "86400"), Reply.json(COLLECTION))
+    async with async_client(server, transport=_async_no_long_sleep()) as client:
+        started = time.monotonic()
+        collection = await client.stac.get_collection("naip")
+        waited = time.monotonic() - started
+    assert collection.id == "naip"
+    assert 0.15 <= waited < 0.2 + SLACK
+    survived("status:429+Retry-After:86400 (async)")
+
+
+@functools.cache
+def _compressed_json(decoded_size: int) -> bytes:
+    payload = b'{"id": "naip", "description": "' + b" " * decoded_size + b'"}'
+    return gzip.compress(payload, compresslevel=6)
+
+
+def _gzip_bomb(decoded_size: int) -> Reply:
+    """A JSON body a thousand times smaller on the wire than decoded (1 MiB would become 1 GiB)."""
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    return Reply(200, headers, _compressed_json(decoded_size))
+
+
+BOMB = 16 * 1024 * 1024
+LIMIT = 1024 * 1024
+
+
+def test_a_gzip_bomb_is_refused_once_past_max_response_size(server: FaultServer) -> None:
+    server.script(COLLECTION_PATH, _gzip_bomb(BOMB))
+    server.script(SEARCH_PATH, _gzip_bomb(BOMB))
+    with sync_client(server, max_response_size=LIMIT) as client:
+        with pytest.raises(DecodeError, match=r"GET /stac/collections/naip is larger than max_response_size"):
+            client.stac.get_collection("naip")
+        with pytest.raises(DecodeError, match=r"max_response_size=1048576 bytes once decoded from gzip"):
+            list(client.stac.search_items_paged(collections="naip"))
+        # a per-call limit overrides the client's: the same answer fits in 32 MiB
+        with pytest.raises(DecodeError, match="max_response_size=2048 bytes"):
+            client.stac.get_collection("naip", max_response_size=2048)
+        assert client.stac.get_collection("naip", max_response_size=32 * 1024 * 1024).id == "naip"
+    survived("gzip bomb", 3)
+
+
+def test_the_default_size_limit_is_256_mib() -> None:
+    from azure.planetarycomputer._transport import DEFAULT_MAX_RESPONSE_SIZE, Urllib3Transport
+
+    assert DEFAULT_MAX_RESPONSE_SIZE == 256 * 1024 * 1024
+    assert Urllib3Transport()._max_response_size == DEFAULT_MAX_RESPONSE_SIZE
+    with pytest.raises(ValueError, match="max_response_size must be positive"):
+        Urllib3Transport(max_response_size=0)
+    with pytest.raises(TypeError, match="response_timeout must be a number"):
+        Urllib3Transport(response_timeout="5")
+
+
+def test_a_streamed_download_is_not_capped_and_decodes_incrementally(server: FaultServer) -> None:
+    # A tile or an asset may rightly be large: streams decode chunk by chunk, whatever their size.
+    server.script(TILE_PATH, _gzip_bomb(4 * LIMIT))
+    with sync_client(server, max_response_size=LIMIT) as client:
+        chunks = list(client.data.get_tile("naip", "tile-1", "WebMercatorQuad", 3, 2, 1))
+    assert sum(map(len, chunks)) > 4 * LIMIT
+    assert max(map(len, chunks)) < 4 * LIMIT
+
+
+async def test_async_a_gzip_bomb_is_refused(server: FaultServer) -> None:
+    server.script(COLLECTION_PATH, _gzip_bomb(BOMB))
+    server.script(SEARCH_PATH, _gzip_bomb(BOMB))
+    async with async_client(server, max_response_size=LIMIT) as client:
+        with pytest.raises(DecodeError, match="larger than max_response_size=1048576 bytes once decoded"):
+            await client.stac.get_collection("naip")
+        with pytest.raises(DecodeError, match="larger than max_response_size"):
+            _ = [item async for item in client.stac.search_items_paged(collections="naip")]
+        assert (await client.stac.get_collection("naip", max_response_size=32 * 1024 * 1024)).id == "naip"
+    survived("gzip bomb (async)", 2)
+
+
+TRICKLE = Reply.trickle(json.dumps(COLLECTION).encode(), every=0.1)  # ~40 s for the whole body
+
+
+def test_a_trickling_body_ends_at_the_response_timeout(server: FaultServer) -> None:
+    server.script(COLLECTION_PATH, TRICKLE)
+    with sync_client(server, retry_total=0, read_timeout=5, response_timeout=1) as client:
+        started = time.monotonic()
+        with pytest.raises(ServiceResponseTimeoutError, match="not complete within response_timeout=1 s"):
+            client.stac.get_collection("naip")
+        waited = time.monotonic() - started
+    assert 0.9 <= waited < 1.0 + SLACK, f"a trickle read for {waited:.2f}s"
+    survived("trickle")
+
+
+def test_a_trickling_search_page_ends_at_the_per_call_response_timeout(server: FaultServer) -> None:
+    server.script(SEARCH_PATH, Reply.trickle(json.dumps(search_page(["a"])).encode(), every=0.1))
+    with sync_client(server, retry_total=0, read_timeout=5) as client:
+        started = time.monotonic()
+        with pytest.raises(ServiceResponseTimeoutError):
+            list(client.stac.search_items_paged(collections="naip", response_timeout=0.5))
+        waited = time.monotonic() - started
+    assert waited < 0.5 + SLACK
+    survived("trickle")
+
+
+async def test_async_a_trickling_body_ends_at_the_response_timeout(server: FaultServer) -> None:
+    server.script(COLLECTION_PATH, TRICKLE)
+    async with async_client(server, retry_total=0, read_timeout=5, response_timeout=1) as client:
+        started = time.monotonic()
+        with pytest.raises(ServiceResponseTimeoutError, match="response_timeout=1 s"):
+            await client.stac.get_collection("naip")
+        waited = time.monotonic() - started
+    assert 0.9 <= waited < 1.0 + SLACK
+    survived("trickle (async)")
+
+
+def test_a_trickling_stream_ends_at_a_response_timeout_given_for_the_request(server: FaultServer) -> None:
+    server.script(TILE_PATH, Reply.trickle(b"x" * 400, every=0.1, content_type="image/png"))
+    with sync_client(server, retry_total=0, read_timeout=5) as client:
+        started = time.monotonic()
+        with pytest.raises(ServiceResponseTimeoutError, match="response_timeout=1 s"):
+            b"".join(client.data.get_tile("naip", "tile-1", "WebMercatorQuad", 3, 2, 1, response_timeout=1))
+        waited = time.monotonic() - started
+    assert 0.9 <= waited < 1.0 + SLACK
+    survived("trickle (tile stream)")
+
+
+def test_a_stream_is_not_cut_by_the_client_wide_response_timeout(server: FaultServer) -> None:
+    # A large download may rightly take longer than any JSON answer: only a per-request limit applies.
+    server.script(TILE_PATH, Reply.trickle(b"x" * 8, every=0.1, content_type="image/png"))
+    with sync_client(server, retry_total=0, response_timeout=0.3) as client:
+        body = b"".join(client.data.get_tile("naip", "tile-1", "WebMercatorQuad", 3, 2, 1))
+    assert body == b"x" * 8
+
+
+async def test_async_a_trickling_stream_ends_at_a_response_timeout_given_for_the_request(
+    server: FaultServer,
+) -> None:
+    server.script(
+        TILE_PATH,
+        Reply.trickle(b"x" * 400, every=0.1, content_type="image/png"),
+        Reply.trickle(b"x" * 5, every=0.1, content_type="image/png"),  # then one that ends in time
+    )
+    async with async_client(server, retry_total=0, read_timeout=5, response_timeout=0.3) as client:
+        started = time.monotonic()
+        with pytest.raises(ServiceResponseTimeoutError, match="response_timeout=1 s"):
+            chunks = await client.data.get_tile(
+                "naip", "tile-1", "WebMercatorQuad", 3, 2, 1, response_timeout=1
+            )
+            _ = [chunk async for chunk in chunks]
+        waited = time.monotonic() - started
+        short = await client.data.get_tile("naip", "tile-1", "WebMercatorQuad", 3, 2, 1, response_timeout=60)
+        assert b"".join([chunk async for chunk in short]) == b"x" * 5  # not cut by the client's 0.3 s
+    assert 0.9 <= waited < 1.0 + SLACK
+    survived("trickle (async tile stream)")
+
+
+def test_a_plain_body_over_the_limit_is_refused_by_its_content_length(server: FaultServer) -> None:
+    big = json.dumps({**COLLECTION, "description": "x" * (2 * LIMIT)}).encode()
+    server.script(COLLECTION_PATH, Reply(200, {"Content-Type": "application/json"}, big))
+    with sync_client(server, max_response_size=LIMIT) as client:
+        with pytest.raises(DecodeError, match="larger than max_response_size=1048576 bytes;"):
+            client.stac.get_collection("naip")
+        assert client.stac.get_collection("naip", max_response_size=4 * LIMIT).id == "naip"
+
+
+async def test_async_a_plain_body_over_the_limit_is_refused(server: FaultServer) -> None:
+    big = json.dumps({**COLLECTION, "description": "x" * (2 * LIMIT)}).encode()
+    server.script(COLLECTION_PATH, Reply(200, {"Content-Type": "application/json"}, big))
+    async with async_client(server, max_response_size=LIMIT) as client:
+        with pytest.raises(DecodeError, match="larger than max_response_size=1048576 bytes;"):
+            await client.stac.get_collection("naip")
+        assert (await client.stac.get_collection("naip", max_response_size=4 * LIMIT)).id == "naip"

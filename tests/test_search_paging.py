@@ -28,6 +28,7 @@ from _capture import (
 )
 from azure.core.exceptions import (
     ClientAuthenticationError,
+    DecodeError,
     HttpResponseError,
     ResourceNotFoundError,
     ServiceRequestError,
@@ -817,3 +818,137 @@ async def test_async_generated_search_is_retried() -> None:
 
 def _iter_ids(pages: Iterator[Any]) -> list[str]:
     return [item.id for page in pages for item in page]
+
+
+# --------------------------------------------------------------------------------------------------
+# Answers that would page forever or end a search silently (issue 20, items 7, 10 and 14)
+# --------------------------------------------------------------------------------------------------
+
+
+def cycling_service(request: CapturedRequest) -> CannedResponse:
+    """Page A links to page B, and page B back to page A (an endless pager fails after 10 pages)."""
+    cycling_service.calls = getattr(cycling_service, "calls", 0) + 1  # type: ignore[attr-defined]
+    assert cycling_service.calls % 10, "paged on through a next-link cycle"  # type: ignore[attr-defined]
+    token = request.json().get("token") if request.method == "POST" else None
+    here, there = ("B", "A") if token == "B" else ("A", "B")
+    features = catalog(4)[:2] if here == "A" else catalog(4)[2:]
+    body = {"limit": 2, "token": "B"} if there == "B" else {"limit": 2}  # back to the first request
+    link = {"rel": "next", "method": "POST", "href": SEARCH_URL, "body": body}
+    return CannedResponse.json({"type": "FeatureCollection", "features": features, "links": [link]})
+
+
+def test_a_next_link_cycle_raises_naming_the_pages_instead_of_paging_forever() -> None:
+    client, transport = client_for(cycling_service)
+    seen: list[str] = []
+    with pytest.raises(HttpResponseError, match=r"search page 2 \(POST .*leads back to page 1") as raised:
+        for item in client.stac.search_items_paged(limit=2):
+            seen.append(item.id)
+    assert "cycle" in str(raised.value)
+    assert len(seen) == 4 and len(set(seen)) == 4  # every item once, no duplicates
+    assert len(transport.requests) == 2
+
+
+def test_passes_over_the_same_pager_are_not_a_cycle() -> None:
+    client, transport = client_for(StacSearchService(catalog(12)))
+    pager = client.stac.search_items_paged(limit=5)
+    assert len(list(pager.by_page())) == 3
+    assert len(list(pager.by_page())) == 3  # a second pass requests the same pages again
+    assert len(transport.requests) == 6
+
+
+async def test_async_a_next_link_cycle_raises() -> None:
+    client, transport = async_client_for(cycling_service)
+    async with client:
+        with pytest.raises(HttpResponseError, match="leads back to page 1"):
+            _ = [item async for item in client.stac.search_items_paged(limit=2)]
+    assert len(transport.requests) == 2
+
+
+def _not_a_page(kind: str) -> bytes:
+    if kind == "error-object":
+        return json.dumps({"error": {"code": "Internal", "message": "oops"}}).encode()
+    if kind == "scalar-features":
+        return json.dumps({"type": "FeatureCollection", "features": [1, "x"]}).encode()
+    if kind == "wrong-type":
+        return json.dumps({"type": "Feature", "features": []}).encode()
+    if kind == "list":
+        return b"[]"
+    assert kind == "deep"
+    return b"[" * 100_000 + b"]" * 100_000
+
+
+NOT_A_PAGE = ["error-object", "scalar-features", "wrong-type", "list", "deep"]
+
+
+def service_breaking_on(page: int, kind: str) -> Any:
+    service = StacSearchService(catalog(12))
+
+    def answer(request: CapturedRequest) -> CannedResponse:
+        token = request.json().get("token") if request.method == "POST" else None
+        index = int(token.split(":")[1]) // 5 + 1 if token else 1
+        if index == page:
+            return CannedResponse(
+                status=200, headers={"Content-Type": "application/json"}, body=_not_a_page(kind)
+            )
+        return service(request)
+
+    return answer
+
+
+@pytest.mark.parametrize("kind", NOT_A_PAGE)
+@pytest.mark.parametrize("page", [1, 2])
+def test_a_200_that_is_not_a_feature_collection_raises_naming_the_page(page: int, kind: str) -> None:
+    client, transport = client_for(service_breaking_on(page, kind))
+    received: list[StacItem] = []
+    with pytest.raises(DecodeError, match=rf"^search page {page} \(POST {re.escape(SEARCH_URL)}\)") as raised:
+        received.extend(client.stac.search_items_paged(limit=5))
+    assert raised.value.response is not None and raised.value.response.status_code == 200
+    assert len(received) == 5 * (page - 1)  # nothing of the broken page, nothing made up
+    assert len(transport.requests) == page
+
+
+@pytest.mark.parametrize("kind", NOT_A_PAGE)
+async def test_async_a_200_that_is_not_a_feature_collection_raises(kind: str) -> None:
+    client, _ = async_client_for(service_breaking_on(2, kind))
+    async with client:
+        with pytest.raises(DecodeError, match=r"^search page 2 "):
+            _ = [item async for item in client.stac.search_items_paged(limit=5)]
+
+
+def test_a_misspelt_keyword_is_refused_at_the_call_naming_the_close_match() -> None:
+    client, transport = client_for(StacSearchService(catalog(3)))
+    with pytest.raises(TypeError, match=r"'colections'; did you mean 'collections'\?"):
+        client.stac.search_items_paged(colections=["naip"])
+    with pytest.raises(TypeError, match=r"'retry_totl'; did you mean 'retry_total'\?"):
+        client.stac.search_items_paged(retry_totl=1)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'zzz'$"):
+        client.stac.search_items_paged(zzz=1)
+    assert transport.requests == []
+    assert len(list(client.stac.search_items_paged(limit=5, retry_total=1, logging_enable=False))) == 3
+
+
+async def test_async_a_misspelt_keyword_is_refused_at_the_call() -> None:
+    client, transport = async_client_for(StacSearchService(catalog(3)))
+    async with client:
+        with pytest.raises(TypeError, match="did you mean 'datetime'"):
+            client.stac.search_items_paged(datetme="2021")
+    assert transport.requests == []
+
+
+def test_an_antimeridian_bbox_and_a_leap_second_reach_the_wire() -> None:
+    client, transport = client_for(StacSearchService(catalog(3)))
+    list(client.stac.search_items_paged(bbox=(170, -20, -170, -10), datetime="1990-12-31T15:59:60-08:00"))
+    body = transport.requests[0].json()
+    assert body["datetime"] == "1991-01-01T00:00:00Z"
+    assert body["intersects"]["coordinates"][0][0][:2] == [[170, -20], [180, -20]]
+    assert body["intersects"]["coordinates"][1][0][:2] == [[-180, -20], [-170, -20]]
+
+
+async def test_async_an_antimeridian_bbox_and_a_leap_second_reach_the_wire() -> None:
+    client, transport = async_client_for(StacSearchService(catalog(3)))
+    async with client:
+        pager = client.stac.search_items_paged(bbox=[179, -18, -179, -16], datetime="2016-12-31T23:59:60Z/..")
+        _ = [item async for item in pager]
+    body = transport.requests[0].json()
+    assert body["datetime"] == "2017-01-01T00:00:00Z/.."
+    assert body["intersects"]["type"] == "MultiPolygon" and "bbox" not in body

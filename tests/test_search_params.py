@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from azure.planetarycomputer._search_params import (
+    antimeridian_halves,
     build_search_body,
     normalize_bbox,
     normalize_datetime,
@@ -436,3 +437,56 @@ def test_query_must_be_a_mapping() -> None:
 def test_body_must_be_a_mapping() -> None:
     with pytest.raises(TypeError, match=r"^body"):
         build_search_body(b'{"limit": 1}')  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------
+# Antimeridian bboxes and leap seconds (issue 20, items 9 and 12)
+# --------------------------------------------------------------------------------------------------
+
+
+FIJI_HALVES = {
+    "type": "MultiPolygon",
+    "coordinates": [
+        [[[170.0, -20.0], [180.0, -20.0], [180.0, -10.0], [170.0, -10.0], [170.0, -20.0]]],
+        [[[-180.0, -20.0], [-170.0, -20.0], [-170.0, -10.0], [-180.0, -10.0], [-180.0, -20.0]]],
+    ],
+}
+
+
+@pytest.mark.parametrize("bbox", [[170, -20, -170, -10], (170.0, -20, 0, -170, -10, 100)])
+def test_a_bbox_crossing_the_antimeridian_is_searched_as_its_two_halves(bbox: Any) -> None:
+    # pgstac reads west > east as the box between the two longitudes: the rest of the world
+    assert build_search_body(bbox=bbox) == {"intersects": FIJI_HALVES}
+    assert build_search_body({"bbox": bbox, "limit": 5}) == {"intersects": FIJI_HALVES, "limit": 5}
+
+
+def test_an_ordinary_bbox_stays_a_bbox() -> None:
+    assert build_search_body(bbox=[-170, -20, 170, -10]) == {"bbox": [-170.0, -20.0, 170.0, -10.0]}
+    assert antimeridian_halves([-170, -20, 170, -10]) is None
+
+
+def test_the_antimeridian_is_opt_in_for_other_callers() -> None:
+    with pytest.raises(ValueError, match=r"^bbox west 170\.0 is greater than east -170\.0"):
+        normalize_bbox([170, -20, -170, -10])
+    assert normalize_bbox([170, -20, -170, -10], crossing_antimeridian=True) == [170, -20, -170, -10]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1990-12-31T15:59:60-08:00", "1991-01-01T00:00:00Z"),  # RFC 3339's own example
+        ("1990-12-31T23:59:60Z", "1991-01-01T00:00:00Z"),
+        ("2016-12-31T23:59:60.25Z", "2017-01-01T00:00:00.250000Z"),
+        ("2016-12-31T23:59:60Z/..", "2017-01-01T00:00:00Z/.."),
+        ("../2016-12-31t23:59:60z", "../2017-01-01T00:00:00Z"),
+        (("2016-12-31T23:59:59Z", "2016-12-31T23:59:60Z"), "2016-12-31T23:59:59Z/2017-01-01T00:00:00Z"),
+    ],
+)
+def test_leap_seconds_are_accepted_as_the_service_reads_them(value: Any, expected: str) -> None:
+    assert normalize_datetime(value) == expected
+
+
+@pytest.mark.parametrize("value", ["2016-12-31T23:59:61Z", "9999-12-31T23:59:60Z"])
+def test_seconds_beyond_a_leap_second_or_the_calendar_are_refused(value: str) -> None:
+    with pytest.raises(ValueError, match=r"^datetime"):
+        normalize_datetime(value)

@@ -90,3 +90,20 @@ async def test_async_pages_match_sync(client: PlanetaryComputerProClient) -> Non
     async with AsyncPlanetaryComputerProClient(ENDPOINT, Credential()) as aclient:  # type: ignore[arg-type]
         got = [item.id async for item in aclient.stac.search_items_paged(**search)]
     assert got == expected
+
+
+def test_a_bbox_crossing_the_antimeridian_finds_the_items_on_both_sides(
+    client: PlanetaryComputerProClient,
+) -> None:
+    # The stand-in's items lie around -123/-122 and -85/-84 degrees of longitude. The box from -100
+    # east across the antimeridian to -124 holds only those around -85; pgstac would read the raw
+    # bbox [-100, 20, -124, 50] as -124..-100: only those around -123, the opposite.
+    def west_edges(items: Any) -> set[int]:
+        return {round(item["bbox"][0]) for item in items}
+
+    everything = west_edges(client.stac.search_items_paged(limit=1000))
+    assert {-123, -85} <= everything
+    crossing = west_edges(client.stac.search_items_paged(bbox=[-100, 20, -124, 50], limit=1000))
+    assert crossing and all(edge > -100 for edge in crossing)
+    inside = west_edges(client.stac.search_items_paged(bbox=[-124, 20, -100, 50], limit=1000))
+    assert inside and all(edge < -100 for edge in inside)

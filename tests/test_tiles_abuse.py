@@ -479,7 +479,7 @@ def misbehaving(mode: str) -> Any:
             return Reply.data(b"first", "image/png")
         if mode == "stall":
             return Reply.stall(SLOW, body=b"x" * 1000, after=10, content_type="image/png")
-        return Reply.trickle(b"x" * 1000, interval=SLOW / 1000)
+        return Reply.trickle(b"x" * 1000, every=SLOW / 1000, content_type="image/png")
 
     return answer
 

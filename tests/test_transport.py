@@ -11,6 +11,8 @@ import gzip
 import re
 import socket
 import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -395,3 +397,84 @@ def test_a_trusted_ca_is_accepted_from_the_keyword_or_the_environment(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.ca_path))  # the same client follows it
     assert client.stac.get_collection("naip").id == "over-tls"
     assert len(tls_server.requests) == 2
+
+
+# --------------------------------------------------------------------------------------------------
+# The async client constructed outside a running event loop, on the lowest and highest aiohttp
+# --------------------------------------------------------------------------------------------------
+
+_CONSTRUCTION_ORDERS = """
+import asyncio, http.server, json, sys, threading, warnings
+warnings.simplefilter("error")  # a deprecated event-loop lookup in the constructor must not slip by
+import aiohttp
+from azure.core.credentials import AccessToken
+from azure.planetarycomputer.aio import PlanetaryComputerProClient
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"id": self.path.split("?")[0].rsplit("/", 1)[-1]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+
+class Credential:
+    async def get_token(self, *scopes, **kwargs):
+        return AccessToken("token", 2**31)
+    async def close(self):
+        pass
+
+module_level = PlanetaryComputerProClient(endpoint, Credential())  # no event loop running here
+
+async def outside_then_inside():
+    async with module_level:
+        return (await module_level.stac.get_collection("outside")).id
+
+async def inside():
+    async with PlanetaryComputerProClient(endpoint, Credential()) as client:
+        return (await client.stac.get_collection("inside")).id
+
+print(aiohttp.__version__, asyncio.run(outside_then_inside()), asyncio.run(inside()))
+server.shutdown()
+"""
+
+
+def _construction_orders(python: str) -> list[str]:
+    result = subprocess.run([python, "-c", _CONSTRUCTION_ORDERS], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_async_client_constructed_outside_a_loop_on_the_installed_aiohttp() -> None:
+    import aiohttp
+
+    assert _construction_orders(sys.executable) == [aiohttp.__version__, "outside", "inside"]
+
+
+def test_async_client_constructed_outside_a_loop_on_the_lowest_aiohttp(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from clean_venvs import LOWEST_AIOHTTP, venv_for_tests
+
+    python = venv_for_tests("aiohttp-lowest", tmp_path_factory.getbasetemp() / "venvs")
+    lowest = LOWEST_AIOHTTP.split("==")[1]
+    assert _construction_orders(str(python)) == [lowest, "outside", "inside"]
+
+
+def test_finished_reads_leave_nothing_behind_in_the_deadline_watchdog(server: FaultServer) -> None:
+    from azure.planetarycomputer._transport import _WATCHDOG
+
+    server.script("/stac/collections/naip", Reply.json({"id": "naip", "type": "Collection"}))
+    client = _client(server.url, response_timeout=60)
+    for _ in range(10):
+        client.stac.get_collection("naip")
+    entries = list(_WATCHDOG._heap)
+    assert len(entries) <= 1  # the last read's entry at most, finished
+    assert all(entry.done and entry.raw is None for _, _, entry in entries)

@@ -8,11 +8,13 @@ from urllib.parse import urlsplit
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import DecodeError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.policies import ContentDecodePolicy, SansIOHTTPPolicy
 
 from ._auth import GeoCatalogBearerTokenPolicy
-from ._endpoint import dot_segment, request_origin, validate_endpoint
+from ._endpoint import check_path_parameter, dot_segment, request_origin, validate_endpoint
 from ._generated import PlanetaryComputerProClient as _GeneratedClient
+from ._generated._utils.serialization import Serializer
+from ._generated.operations import _operations as _generated_operations
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
 from ._redaction import RedactingNetworkTraceLoggingPolicy
 from ._retry import GeoCatalogRetryPolicy
@@ -22,8 +24,10 @@ from ._transport import Urllib3Transport
 __all__ = [
     "DEFAULT_SCOPE",
     "JsonDecodeGuardPolicy",
+    "PathParameterSerializer",
     "PlanetaryComputerProClient",
     "RequestPathGuardPolicy",
+    "guard_content_decoding",
     "secure_pipeline_kwargs",
 ]
 
@@ -49,6 +53,33 @@ class RequestPathGuardPolicy(SansIOHTTPPolicy[Any, Any]):
                 f"an id (collection_id, item_id...) must not be '.' or '..': the path segment {segment!r} "
                 "would be removed by URL normalization and the request would reach another resource"
             )
+
+
+class PathParameterSerializer(Serializer):
+    """The generated operations' URL serializer, refusing path parameters that address another resource.
+
+    Every generated request builder (sync and aio share them) serializes each path parameter with
+    ``url(name, value, type)``: checking there refuses an empty id, ``"."`` or ``".."`` at call time,
+    with the parameter's name, before any request exists. :class:`RequestPathGuardPolicy` stays as
+    the net for requests built by hand (``send_request``).
+    """
+
+    def url(self, name: str, data: Any, data_type: str, **kwargs: Any) -> str:
+        check_path_parameter(name, data)
+        return str(super().url(name, data, data_type, **kwargs))
+
+
+def _install_path_parameter_serializer() -> None:
+    # The generated module keeps one module-level serializer for all its request builders;
+    # replacing that instance (same settings) is the one place every operation goes through.
+    current = _generated_operations._SERIALIZER
+    if not isinstance(current, PathParameterSerializer):
+        serializer = PathParameterSerializer()
+        serializer.__dict__.update(current.__dict__)
+        _generated_operations._SERIALIZER = serializer
+
+
+_install_path_parameter_serializer()
 
 
 class JsonDecodeGuardPolicy(SansIOHTTPPolicy[Any, Any]):
@@ -80,6 +111,35 @@ class JsonDecodeGuardPolicy(SansIOHTTPPolicy[Any, Any]):
                 ) from error
 
         setattr(http_response, "json", json)  # noqa: B010 -- an instance attribute over the method
+
+
+def guard_content_decoding(pipeline: Any) -> None:
+    """Make the pipeline's ContentDecodePolicy raise DecodeError for JSON nested too deeply to parse.
+
+    The standard JSON parser recurses once per nesting level, so a hostile answer nested 100,000
+    levels deep raises a bare ``RecursionError`` where the policy parses every non-streamed JSON
+    answer. The generated client builds that policy itself; its instance in the built pipeline
+    gets a parse that converts the error, with the response, like any other undecodable body.
+    """
+    for runner in getattr(pipeline, "_impl_policies", ()):
+        policy = getattr(runner, "_policy", None)
+        if not isinstance(policy, ContentDecodePolicy):
+            continue
+        parse = policy.deserialize_from_http_generics
+
+        def guarded(response: Any, encoding: str | None = None, _parse: Any = parse) -> Any:
+            try:
+                return _parse(response, encoding)
+            except RecursionError as error:
+                request = response.request
+                target = f"{request.method} {urlsplit(request.url).path}"
+                raise DecodeError(
+                    message=f"the response to {target} is JSON nested too deeply to parse",
+                    response=response,
+                    error=error,
+                ) from None
+
+        setattr(policy, "deserialize_from_http_generics", guarded)  # noqa: B010 -- over the classmethod
 
 
 def secure_pipeline_kwargs(endpoint: str, kwargs: dict[str, Any]) -> None:
@@ -114,13 +174,19 @@ class PlanetaryComputerProClient(_GeneratedClient):
     :paramtype storage_hosts: Sequence[str]
     :keyword int polling_interval: Seconds between polls of long-running operations, exactly. Without
         it, polls start after 0.25 s and back off (x2) to 30 s; the service's Retry-After wins.
+    :keyword int max_response_size: Bytes a body read into memory (a JSON answer, a search page) may
+        have once decoded: 256 MiB by default; larger raises DecodeError. Also per call.
+    :keyword float response_timeout: Seconds from sending a request to the last byte of a body read
+        into memory: 300 by default; later raises ServiceResponseTimeoutError. Also per call.
+    :keyword float retry_backoff_max: The longest wait between retries (120 s by default), which
+        also caps the service's Retry-After.
 
     Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
     GETs. With ``logging_enable=True`` the network trace is logged with SAS signatures and the
-    bearer token redacted. An id of ``"."`` or ``".."`` raises ValueError before anything is sent
-    (URL normalization would otherwise address another resource). Any other keyword
-    (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``, ``logging_enable``...)
-    configures the azure-core pipeline.
+    bearer token redacted. An empty id, or an id of ``"."`` or ``".."``, raises ValueError naming the
+    parameter before anything is sent (the request would otherwise address another resource).
+    Any other keyword (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``,
+    ``logging_enable``...) configures the azure-core pipeline.
 
     Requests go through urllib3 directly (:class:`~azure.planetarycomputer.Urllib3Transport`), which
     costs about half the CPU per request of azure-core's default requests transport; proxies and the
@@ -158,6 +224,7 @@ class PlanetaryComputerProClient(_GeneratedClient):
         super().__init__(endpoint, credential, **kwargs)
         # A polling_interval given here is honoured exactly; without one, polls back off from 0.25 s.
         self._config.polling_interval_explicit = "polling_interval" in kwargs  # type: ignore[attr-defined]
+        guard_content_decoding(self._client._pipeline)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)
         self.data = DataOperations(*parts)

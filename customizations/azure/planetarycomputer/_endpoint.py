@@ -7,7 +7,13 @@ import ipaddress
 import re
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["dot_segment", "is_loopback_host", "request_origin", "validate_endpoint"]
+__all__ = [
+    "check_path_parameter",
+    "dot_segment",
+    "is_loopback_host",
+    "request_origin",
+    "validate_endpoint",
+]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -102,6 +108,30 @@ def dot_segment(url: str) -> str | None:
         if unquote(segment) in (".", ".."):
             return segment
     return None
+
+
+def check_path_parameter(name: str, value: object) -> None:
+    """Refuse a path parameter value that would address another resource than the one it names.
+
+    An empty id leaves an empty segment (``DELETE /stac/collections/``: the collection list), and
+    ``.`` or ``..`` are removed by URL normalization (``/items/..`` is the collection). Other values,
+    whitespace included, are percent-encoded into a segment of their own: the service takes any
+    non-empty string as an id, so they address exactly what they say and are sent unchanged.
+
+    :raises ValueError: naming the parameter, before anything is sent.
+    """
+    if not isinstance(value, str):
+        return
+    if value == "":
+        raise ValueError(
+            f"{name} must not be empty: the request would address the resource above it "
+            "(e.g. the collection list instead of a collection)"
+        )
+    if value in (".", ".."):
+        raise ValueError(
+            f"{name} {value!r} must not be '.' or '..': URL normalization would remove the path "
+            "segment and the request would reach another resource"
+        )
 
 
 def validate_endpoint(endpoint: object) -> str:

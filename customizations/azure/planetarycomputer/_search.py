@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Callable, cast
 
@@ -15,6 +16,7 @@ from ._search_paging import (
     SEARCH_RETRY_METHODS,
     FetchedPage,
     PageRequest,
+    PagingPass,
     SearchPager,
     hand_out,
     prepare_search,
@@ -43,24 +45,29 @@ class SearchItemsPaged(ItemPaged[StacItem], SearchExports):
     def __init__(self, pager: SearchPager, send: Callable[..., HttpResponse]) -> None:
         self._pager = pager
         self._send = send
-        super().__init__(self._get_next, self._extract_data)
+        super().__init__(self._unused, self._unused)  # by_page() builds each pass
 
-    def _fetch(self, request: PageRequest, yielded: int) -> FetchedPage:
+    def _fetch(self, state: PagingPass, request: PageRequest, yielded: int) -> FetchedPage:
         response = self._send(self._pager.http_request(request), **self._pager.options)
-        return self._pager.receive(request, yielded, response)
+        return state.admit(self._pager.receive(request, yielded, response, state.pages + 1))
 
-    def _get_next(self, continuation_token: str | None) -> FetchedPage:
+    def _get_next(self, state: PagingPass, continuation_token: str | None) -> FetchedPage:
+        state.stop_on_cycle()
         if continuation_token is None and self._pager.prefetched is not None:
             fetched, self._pager.prefetched = self._pager.prefetched, None
-            return fetched
+            return state.admit(fetched)
         request, yielded = self._pager.start(continuation_token)
         if self._pager.exhausted(yielded):
             return FetchedPage(request, yielded, {})
-        return self._fetch(request, yielded)
+        return self._fetch(state, request, yielded)
 
-    def _extract_data(self, fetched: FetchedPage) -> tuple[str | None, Iterator[StacItem]]:
-        token, items = self._pager.page(fetched)
+    def _extract_data(self, state: PagingPass, fetched: FetchedPage) -> tuple[str | None, Iterator[StacItem]]:
+        token, items = self._pager.page(fetched, state)
         return token, hand_out(items)
+
+    @staticmethod
+    def _unused(*args: Any) -> Any:
+        raise AssertionError("by_page() builds the page iterator of each pass")
 
     def by_page(self, continuation_token: str | None = None) -> PageIterator[StacItem]:
         """The pages of the search, each an iterator of items, from the first or from a token.
@@ -75,7 +82,12 @@ class SearchItemsPaged(ItemPaged[StacItem], SearchExports):
         :rtype: ~azure.core.paging.PageIterator[~azure.planetarycomputer.models.StacItem]
         :raises ValueError: ``continuation_token`` is not a token of a search (when iterated).
         """
-        return cast("PageIterator[StacItem]", super().by_page(continuation_token))
+        state = PagingPass()  # each pass counts its own pages and detects next-link cycles
+        return PageIterator(
+            functools.partial(self._get_next, state),
+            cast(Any, functools.partial(self._extract_data, state)),  # azure-core types the token as str
+            continuation_token=continuation_token,
+        )
 
     def matched(self) -> int | None:
         """How many items match the search in all, when the service reports it; otherwise None.
@@ -85,7 +97,7 @@ class SearchItemsPaged(ItemPaged[StacItem], SearchExports):
         instead of requesting it again.
         """
         if self._pager.pages_received == 0:
-            self._pager.prefetched = self._fetch(self._pager.first, 0)
+            self._pager.prefetched = self._fetch(PagingPass(), self._pager.first, 0)
         return self._pager.matched
 
     def __repr__(self) -> str:

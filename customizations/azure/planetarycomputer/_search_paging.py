@@ -12,7 +12,15 @@ One page is fetched by one :class:`PageRequest` (method, href, JSON body, header
   when the link does not carry them; the caller's headers and pipeline options go with every page.
 
 Paging stops after a page without a next link, after an empty page, when the next link would
-repeat the same request, or once ``max_items`` items have been returned.
+repeat the same request, or once ``max_items`` items have been returned. A next link back to any
+earlier page of the same pass (a cycle, A→B→A) raises ``HttpResponseError`` naming both pages
+instead of paging forever.
+
+Every page must be a FeatureCollection: a JSON object whose ``features`` is a list of JSON
+objects (and whose ``type``, when present, is ``FeatureCollection``). Anything else, e.g. a 200
+carrying ``{"error": ...}``, raises ``DecodeError`` naming the page (its number in this pass and
+its request) instead of ending or truncating the search silently; so does JSON nested too deeply
+for the parser (a ``RecursionError`` otherwise).
 
 A continuation token is the next :class:`PageRequest` plus the number of items returned so far,
 as URL-safe base64 of JSON: it is self-contained, so a new process can resume from it with
@@ -23,6 +31,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -54,9 +64,11 @@ from ._search_params import (
 )
 
 __all__ = [
+    "SEARCH_OPTIONS",
     "SEARCH_RETRY_METHODS",
     "FetchedPage",
     "PageRequest",
+    "PagingPass",
     "SearchPager",
     "decode_token",
     "encode_token",
@@ -70,6 +82,72 @@ SEARCH_RETRY_METHODS = frozenset(["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TR
 Passed per request as ``retry_on_methods``: the client's RetryPolicy then retries a search on
 408/429/500/502/503/504 and on connection errors, as it does a GET.
 """
+
+SEARCH_OPTIONS = frozenset(
+    [
+        # Per-call options of search_items_paged itself
+        "headers",
+        "params",
+        "error_map",
+        # azure-core pipeline policies
+        "logging_enable",
+        "logger",
+        "http_logging_level",
+        "request_id",
+        "user_agent",
+        "user_agent_overwrite",
+        "user_agent_use_env",
+        "raw_request_hook",
+        "raw_response_hook",
+        "response_encoding",
+        "tracing_attributes",
+        "network_span_namer",
+        "enforce_https",
+        "enable_cae",
+        "permit_redirects",
+        "redirect_max",
+        "redirect_on_status_codes",
+        "redirect_remove_headers",
+        "retry_total",
+        "retry_connect",
+        "retry_read",
+        "retry_status",
+        "retry_backoff_factor",
+        "retry_backoff_max",
+        "retry_mode",
+        "retry_on_methods",
+        "retry_on_status_codes",
+        "timeout",
+        # transports
+        "connection_timeout",
+        "read_timeout",
+        "connection_verify",
+        "connection_cert",
+        "proxies",
+        "max_response_size",
+        "response_timeout",
+    ]
+)
+"""The keywords ``search_items_paged`` takes besides its named search arguments: per-call options."""
+
+_SEARCH_ARGUMENTS = (
+    "body",
+    "collections",
+    "ids",
+    "bbox",
+    "intersects",
+    "datetime",
+    "query",
+    "filter",
+    "filter_lang",
+    "filter_crs",
+    "sortby",
+    "fields",
+    "limit",
+    "max_items",
+    "sign",
+    "duration_in_minutes",
+)
 
 _TOKEN_VERSION = 1
 _DEFAULT_ERRORS: dict[int, type[HttpResponseError]] = {
@@ -91,6 +169,46 @@ class PageRequest:
 
 
 @dataclass
+class PagingPass:
+    """One pass over the pages (one ``by_page()`` or ``for`` loop): pages fetched and requests seen."""
+
+    pages: int = 0
+    seen: dict[str, int] = field(default_factory=dict)
+    """Each request of this pass (its fingerprint) and the number of the page it fetched."""
+    cycle: str | None = None
+    """Set when the last page's next link leads back to an earlier page: why the pass must stop."""
+
+    def stop_on_cycle(self) -> None:
+        """Raise, before the next page is fetched, when the last page's next link closed a cycle.
+
+        :raises ~azure.core.exceptions.HttpResponseError: naming the page and the one it leads back to.
+        """
+        if self.cycle is not None:
+            raise HttpResponseError(message=self.cycle)
+
+    def admit(self, fetched: FetchedPage) -> FetchedPage:
+        """Count ``fetched`` as the next page of this pass."""
+        self.pages += 1
+        fetched.number = self.pages
+        self.seen.setdefault(_fingerprint(fetched.request), self.pages)
+        return fetched
+
+
+def _fingerprint(request: PageRequest) -> str:
+    # A digest, not the request itself: a pass may run to thousands of pages, each request
+    # carrying the whole search body (an intersects polygon can be large).
+    text = json.dumps(
+        [request.method, request.href, request.body, request.headers], sort_keys=True, default=str
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def describe_page(number: int, request: PageRequest) -> str:
+    """``search page 3 (GET https://.../stac/search?token=...)``: how errors name a page."""
+    return f"search page {number} ({request.method} {request.href})"
+
+
+@dataclass
 class FetchedPage:
     """One page as received: the request that fetched it, items returned before it, and its JSON.
 
@@ -101,6 +219,8 @@ class FetchedPage:
     request: PageRequest
     yielded: int
     data: dict[str, Any]
+    number: int = 0
+    """The page's number in its pass (1 for the first page fetched); 0 when not fetched."""
 
 
 def encode_token(request: PageRequest, yielded: int) -> str:
@@ -171,6 +291,39 @@ def _next_link(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
+def _feature_collection_problem(data: Any) -> str | None:
+    """What keeps ``data`` from being a page of results (a FeatureCollection), or None."""
+    if not isinstance(data, dict):
+        return f"the JSON is a {type(data).__name__}, not an object"
+    kind = data.get("type")
+    if kind is not None and kind != "FeatureCollection":
+        return f"its type is {kind!r}"
+    features = data.get("features")
+    if not isinstance(features, list):
+        keys = ", ".join(repr(key) for key in list(data)[:5])
+        return f"it has no 'features' list (keys: {keys or 'none'})"
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict):
+            return f"features[{index}] is {feature!r:.40}, not a JSON object"
+    return None
+
+
+def check_search_options(function: str, options: Mapping[str, Any]) -> None:
+    """Refuse a keyword that is neither a search argument nor a per-call option, naming a close match.
+
+    A misspelt argument (``colections=``) would otherwise be passed to the pipeline as an option and
+    fail only while iterating, or not at all.
+
+    :raises TypeError: naming the keyword and, when there is one, the argument it resembles.
+    """
+    for name in options:
+        if name in SEARCH_OPTIONS:
+            continue
+        close = difflib.get_close_matches(name, [*_SEARCH_ARGUMENTS, *sorted(SEARCH_OPTIONS)], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"{function}() got an unexpected keyword argument {name!r}{hint}")
+
+
 def _matched(data: Mapping[str, Any]) -> int | None:
     context = data.get("context")
     candidates = [context.get("matched") if isinstance(context, Mapping) else None, data.get("numberMatched")]
@@ -229,27 +382,56 @@ class SearchPager:
         return HttpRequest(request.method, url, headers=headers, content=json.dumps(request.body or {}))
 
     def receive(
-        self, request: PageRequest, yielded: int, response: HttpResponse | AsyncHttpResponse
+        self,
+        request: PageRequest,
+        yielded: int,
+        response: HttpResponse | AsyncHttpResponse,
+        number: int = 1,
     ) -> FetchedPage:
-        """Check a page's (already read) response and parse it; raises the service's error."""
+        """Check a page's (already read) response and parse it; raises the service's error.
+
+        :param number: The page's number in its pass, for error messages.
+        :raises ~azure.core.exceptions.DecodeError: The page is not JSON, is nested too deeply to
+            parse, or is not a FeatureCollection of JSON objects.
+        """
         if response.status_code != 200:
             map_error(status_code=response.status_code, response=response, error_map=self.error_map)
             error = _failsafe_deserialize(ErrorResponse, cast(HttpResponse, response))
             raise HttpResponseError(response=response, model=error)
+        page = describe_page(number, request)
         try:
             data = json.loads(response.content)
         except ValueError as exc:
-            raise DecodeError(message="search page is not JSON", response=response, error=exc) from exc
-        if not isinstance(data, dict):
-            raise DecodeError(message="search page is not a JSON object", response=response)
+            raise DecodeError(message=f"{page} is not JSON: {exc}", response=response, error=exc) from exc
+        except RecursionError as exc:
+            # The standard parser recurses per nesting level: hostile depth must not escape bare.
+            raise DecodeError(
+                message=f"{page} is JSON nested too deeply to parse", response=response, error=exc
+            ) from None
+        problem = _feature_collection_problem(data)
+        if problem is not None:
+            error = DecodeError(
+                message=f"{page} is not a FeatureCollection: {problem}; the search cannot go on",
+                response=response,
+            )
+            if error.error is not None:  # azure-core put the body's {"error": ...} in the message
+                error.message = f"{page} is a 200 carrying an error, not a FeatureCollection: {error.message}"
+                error.args = (error.message,)
+            raise error
         self.pages_received += 1
         matched = _matched(data)
         if matched is not None:
             self.matched = matched
         return FetchedPage(request, yielded, data)
 
-    def page(self, fetched: FetchedPage) -> tuple[str | None, list[StacItem]]:
-        """The continuation token of the page after ``fetched`` (None: last page) and its items."""
+    def page(
+        self, fetched: FetchedPage, state: PagingPass | None = None
+    ) -> tuple[str | None, list[StacItem]]:
+        """The continuation token of the page after ``fetched`` (None: last page) and its items.
+
+        :param state: The pass ``fetched`` belongs to: a next link back to one of its earlier pages
+            sets its ``cycle``, and :meth:`PagingPass.stop_on_cycle` raises instead of fetching it.
+        """
         features = fetched.data.get("features")
         if not isinstance(features, list):
             features = []
@@ -266,6 +448,14 @@ class SearchPager:
         fetched.data = {}
         if following is None or following == fetched.request:
             return None, items
+        if state is not None:
+            earlier = state.seen.get(_fingerprint(following))
+            if earlier is not None:  # this page's items are new: they are handed out, then it stops
+                state.cycle = (
+                    f"the next link of {describe_page(fetched.number, fetched.request)} leads back "
+                    f"to page {earlier} of this pass: the service's next links form a cycle, "
+                    "and following them would repeat items forever"
+                )
         return encode_token(following, yielded), items
 
     @staticmethod
@@ -333,10 +523,13 @@ def prepare_search(
 ) -> SearchPager:
     """Check every argument and build the pager of a search; nothing is sent.
 
+    :raises TypeError: ``kwargs`` holds a keyword that is not a per-call option (:data:`SEARCH_OPTIONS`).
+
     ``kwargs`` are the caller's per-call options: ``headers`` and ``params`` go on every page
     request, ``error_map`` extends the status-to-exception map, and the rest (``logging_enable``,
     ``retry_total``...) is passed to the pipeline with every page.
     """
+    check_search_options("search_items_paged", kwargs)
     search_body = build_search_body(
         body,
         collections=collections,

@@ -9,13 +9,15 @@ Accepted forms:
 * ``collections`` / ``ids``: a string (one id, or several separated by commas) or an iterable of
   strings;
 * ``bbox``: any sequence of 4 (west, south, east, north) or 6 (west, south, min z, east, north,
-  max z) numbers, in WGS84 degrees;
+  max z) numbers, in WGS84 degrees; west greater than east crosses the antimeridian, and is sent
+  as ``intersects``: a MultiPolygon of its two halves (see :func:`antimeridian_halves`);
 * ``intersects``: a GeoJSON geometry (or Feature) mapping, or any object with
   ``__geo_interface__`` (a shapely geometry);
 * ``datetime``: a ``datetime`` (naive means UTC), a ``date`` (that whole day), a ``(start, end)``
   pair whose ends may be ``None`` (open), or an RFC 3339 string: an instant, an interval
   ``start/end`` with ``..`` (or nothing) for an open end, and the partial forms ``2023``,
-  ``2023-06`` and ``2023-06-10``, which stand for the whole year, month or day;
+  ``2023-06`` and ``2023-06-10``, which stand for the whole year, month or day; a leap second
+  (``23:59:60``) is the first second of the next minute, as the service reads it;
 * ``sortby``: ``"-properties.datetime"`` (``-`` descending, ``+`` or nothing ascending),
   comma-separated keys, or a list of such strings or ``{"field", "direction"}`` mappings;
 * ``fields``: ``"id,-geometry"`` (``-`` excludes), a list of such strings, or an
@@ -44,6 +46,7 @@ __all__ = [
     "DatetimeBound",
     "DatetimeLike",
     "GeoInterface",
+    "antimeridian_halves",
     "build_search_body",
     "normalize_bbox",
     "normalize_datetime",
@@ -137,12 +140,16 @@ def _number(name: str, value: Any) -> float:
     return number
 
 
-def normalize_bbox(value: Sequence[float]) -> list[float]:
+def normalize_bbox(value: Sequence[float], *, crossing_antimeridian: bool = False) -> list[float]:
     """A bounding box as ``[west, south, east, north]`` or ``[west, south, zmin, east, north, zmax]``.
 
     Rejects a length other than 4 or 6, non-numbers, latitudes outside +-90, longitudes outside
-    +-180 and any minimum greater than its maximum (a box crossing the antimeridian must be given
-    as ``intersects`` instead).
+    +-180, south greater than north and a minimum elevation greater than the maximum.
+
+    :param crossing_antimeridian: Accept west greater than east, valid STAC for a box crossing the
+        antimeridian (``[170, -20, -170, -10]`` spans 20 degrees around Fiji); it is returned as it
+        is. Search passes True; callers that cannot plan such a box (tiles) leave it False, and
+        west greater than east raises ValueError.
     """
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise TypeError(f"bbox must be a sequence of 4 or 6 numbers, got {type(value).__name__}")
@@ -162,7 +169,7 @@ def normalize_bbox(value: Sequence[float]) -> list[float]:
             raise ValueError(f"bbox longitude {longitude} is outside -180..180")
     if south > north:
         raise ValueError(f"bbox south {south} is greater than north {north}")
-    if west > east:
+    if west > east and not crossing_antimeridian:
         raise ValueError(
             f"bbox west {west} is greater than east {east}; for an area crossing the antimeridian "
             "pass intersects=<MultiPolygon> instead"
@@ -170,6 +177,26 @@ def normalize_bbox(value: Sequence[float]) -> list[float]:
     if low_z > high_z:
         raise ValueError(f"bbox minimum elevation {low_z} is greater than maximum {high_z}")
     return numbers_
+
+
+def antimeridian_halves(bbox: Sequence[float]) -> dict[str, Any] | None:
+    """A bbox crossing the antimeridian (west > east) as a MultiPolygon of its two halves, else None.
+
+    STAC allows such a bbox, but pgstac-based services (the GeoCatalog's stac-fastapi-pgstac, and
+    the local stand-in) read it as the box between its smaller and larger longitude: the rest of
+    the world, silently. Its two halves, west..180 and -180..east, mean the same area to any server.
+    """
+    if len(bbox) == 4:
+        west, south, east, north = bbox
+    else:
+        west, south, _, east, north, _ = bbox
+    if west <= east:
+        return None
+
+    def ring(low: float, high: float) -> list[list[list[float]]]:
+        return [[[low, south], [high, south], [high, north], [low, north], [low, south]]]
+
+    return {"type": "MultiPolygon", "coordinates": [ring(west, 180.0), ring(-180.0, east)]}
 
 
 def normalize_intersects(value: Mapping[str, Any] | GeoInterface) -> dict[str, Any]:
@@ -380,17 +407,24 @@ def _parse_text(text: str) -> tuple[_dt.datetime, _dt.datetime]:
             sign = -1 if zone[0] == "-" else 1
             digits = zone[1:].replace(":", "")
             tz = _dt.timezone(sign * _dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        second = int(parts["second"] or 0)
+        # RFC 3339 allows a leap second (second 60), which datetime cannot hold. The service reads
+        # timestamps as PostgreSQL does, which takes 60 as the first second of the next minute:
+        # the same instant is sent (1990-12-31T23:59:60Z becomes 1991-01-01T00:00:00Z).
+        leap = second == 60
         moment = _dt.datetime(
             day.year,
             day.month,
             day.day,
             int(parts["hour"]),
             int(parts["minute"]),
-            int(parts["second"] or 0),
+            59 if leap else second,
             int(fraction),
             tzinfo=tz,
         )
-    except ValueError as error:
+        if leap:
+            moment += _dt.timedelta(seconds=1)
+    except (ValueError, OverflowError) as error:
         raise ValueError(f"datetime {text!r} is not a valid date-time: {error}") from None
     moment = _utc(moment)
     return moment, moment
@@ -503,7 +537,10 @@ def build_search_body(
         if merged.get(key) is not None:
             merged[key] = normalize_ids(key, merged[key])
     if merged.get("bbox") is not None:
-        merged["bbox"] = normalize_bbox(merged["bbox"])
+        merged["bbox"] = normalize_bbox(merged["bbox"], crossing_antimeridian=True)
+        crossing = antimeridian_halves(merged["bbox"])
+        if crossing is not None:
+            merged["bbox"], merged["intersects"] = None, crossing
     if merged.get("intersects") is not None:
         merged["intersects"] = normalize_intersects(merged["intersects"])
     if merged.get("datetime") is not None:

@@ -13,13 +13,27 @@ request; here each request looks up just these variables, and a host's proxy is 
 only when one of them has changed.
 Unlike requests, ``~/.netrc`` is never read: its Basic credentials would replace the bearer token.
 Pass ``transport=azure.core.pipeline.transport.RequestsTransport()`` to the client to use requests.
+
+A body read into memory (every JSON answer, each search page) is bounded, because the service's
+answers must not cost unbounded memory or time (:data:`DEFAULT_MAX_RESPONSE_SIZE`,
+:data:`DEFAULT_RESPONSE_TIMEOUT`): its decoded size (a gzip bomb is refused as it expands, not
+after) and the time from sending to the last byte (a body trickling a byte at a time never trips
+``read_timeout``, which bounds each wait for data, not the whole). Streamed downloads (tiles,
+assets) are decoded chunk by chunk and bounded by ``read_timeout`` per chunk only, since a large
+file may rightly take long, unless ``response_timeout`` is given for that very request: then the
+whole stream must arrive within it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import itertools
 import logging
 import os
+import socket
 import threading
+import time
 import urllib.request
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Union
@@ -52,7 +66,7 @@ from urllib3.exceptions import DecodeError as Urllib3DecodeError
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.util.request import ACCEPT_ENCODING
 
-__all__ = ["Urllib3Transport"]
+__all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "DEFAULT_RESPONSE_TIMEOUT", "Urllib3Transport"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,8 +74,30 @@ _LOGGER = logging.getLogger(__name__)
 # would turn a 1 MB body into 250 Python-level iterations.
 DEFAULT_BLOCK_SIZE = 64 * 1024
 DEFAULT_POOL_MAXSIZE = 10  # connections kept per host, as requests does
+DEFAULT_MAX_RESPONSE_SIZE = 256 * 1024 * 1024
+"""Bytes a body read into memory may have once decoded (``max_response_size``): 256 MiB.
+
+The largest legitimate answer is a search page of 10,000 items (the service's maximum ``limit``);
+rich STAC items are 5-15 kB, so such a page is 50-150 MB. 256 MiB leaves room for that while
+refusing a gzip bomb long before it takes gigabytes (parsing JSON costs a few times its size).
+"""
+DEFAULT_RESPONSE_TIMEOUT = 300.0
+"""Seconds from sending a request to the last byte of a body read into memory (``response_timeout``).
+
+As long as the default ``read_timeout``: a 256 MiB page at 1 MB/s still arrives in time, while a
+body trickling a byte at a time is cut off.
+"""
 _TRANSPORT_KEYWORDS = frozenset(
-    {"stream", "connection_timeout", "read_timeout", "connection_verify", "connection_cert", "proxies"}
+    {
+        "stream",
+        "connection_timeout",
+        "read_timeout",
+        "connection_verify",
+        "connection_cert",
+        "proxies",
+        "max_response_size",
+        "response_timeout",
+    }
 )
 
 Verify = Union[bool, str]
@@ -98,6 +134,135 @@ def _send_error(error: Exception) -> Exception:
     return ServiceResponseError(error, error=error)
 
 
+def positive_limit(name: str, value: Any) -> float | None:
+    """``value`` as a positive limit; None (no limit) stays None.
+
+    :raises TypeError: not a number. :raises ValueError: not positive.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number or None, got {type(value).__name__}")
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return float(value)
+
+
+def too_large_error(request: HttpRequest, limit: float, encoding: str | None) -> DecodeError:
+    """The error for a body that grew past ``max_response_size`` once decoded."""
+    decoded = f" once decoded from {encoding}" if encoding else ""
+    return DecodeError(
+        message=(
+            f"the response to {request.method} {urlsplit(request.url).path} is larger than "
+            f"max_response_size={int(limit)} bytes{decoded}; pass a larger max_response_size= "
+            "if this answer is expected"
+        )
+    )
+
+
+def overran_error(request: HttpRequest, limit: float) -> ServiceResponseTimeoutError:
+    """The error for a body still incomplete ``response_timeout`` seconds after sending."""
+    return ServiceResponseTimeoutError(
+        f"the response to {request.method} {urlsplit(request.url).path} was not complete within "
+        f"response_timeout={limit:g} s of sending (a body that trickles in never trips read_timeout)"
+    )
+
+
+def _socket_of(raw: urllib3.BaseHTTPResponse) -> socket.socket | None:
+    """The socket a response's body is read from."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if isinstance(sock, socket.socket):
+        return sock
+    # With "Connection: close" http.client detaches the socket from the connection and reads the
+    # body through the response's socket file: http.client.HTTPResponse.fp -> BufferedReader -> SocketIO.
+    socket_io = getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None)
+    sock = getattr(socket_io, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+class _Watch:
+    """One body being read under a deadline; :class:`_Watchdog` shuts its socket down when it overruns."""
+
+    __slots__ = ("done", "expired", "raw")
+
+    def __init__(self, raw: urllib3.BaseHTTPResponse) -> None:
+        self.raw: urllib3.BaseHTTPResponse | None = raw
+        self.done = False
+        self.expired = False
+
+    def finish(self) -> None:
+        """The body is read (or failed): nothing to watch, and the response is not kept alive."""
+        self.done = True
+        self.raw = None
+
+    def expire(self) -> None:
+        raw = self.raw
+        if self.done or raw is None:
+            return
+        self.expired = True
+        sock = _socket_of(raw)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # wakes the reading thread: its blocked recv returns
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One daemon thread for the process that ends body reads overrunning their deadline.
+
+    A blocked read cannot be given an overall deadline by socket timeouts (each one bounds a
+    single wait for data), and a timer thread per response would cost more than the request on a
+    tile run; one heap of deadlines and one thread cost a lock and a heap push per response.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._wake_at = float("inf")
+        """When the thread wakes up next by itself (inf: only when notified)."""
+
+    def watch(self, deadline: float, raw: urllib3.BaseHTTPResponse) -> _Watch:
+        entry = _Watch(raw)
+        with self._condition:
+            # Finished reads leave their entries behind; deadlines mostly come in order, so they
+            # gather at the head. Dropping them here keeps the heap as small as the reads under way.
+            heap = self._heap
+            while heap and heap[0][2].done:
+                heapq.heappop(heap)
+            if len(heap) > _HEAP_REBUILD:
+                heap[:] = [item for item in heap if not item[2].done]
+                heapq.heapify(heap)
+            heapq.heappush(heap, (deadline, next(self._order), entry))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pc-response-deadlines", daemon=True)
+                self._thread.start()
+            elif deadline < self._wake_at:  # only an earlier deadline is worth waking the thread for
+                self._condition.notify()
+        return entry
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._wake_at = float("inf")
+                    self._condition.wait()
+                    continue
+                self._wake_at = self._heap[0][0]
+                wait = self._wake_at - time.monotonic()
+                if wait > 0:
+                    self._condition.wait(wait)
+                    continue
+                _, _, entry = heapq.heappop(self._heap)
+                entry.expire()
+
+
+_HEAP_REBUILD = 4096
+_WATCHDOG = _Watchdog()
+
+
 class _StreamDownload:
     """Iterates over a response body in ``block_size`` chunks, mapping urllib3 errors.
 
@@ -111,12 +276,24 @@ class _StreamDownload:
         self._raw: urllib3.BaseHTTPResponse = response.internal_response
         self._chunks = self._raw.stream(response.block_size, decode_content=decompress)
         self.content_length = int(response.headers.get("Content-Length", 0))
+        # Only a response_timeout given for this very request bounds a stream (see the module)
+        deadline = response.stream_deadline
+        self._watch = None if deadline is None else _WATCHDOG.watch(deadline, self._raw)
+        response.stream_watch = self._watch
 
     def __len__(self) -> int:
         return self.content_length
 
     def __iter__(self) -> _StreamDownload:
         return self
+
+    def _overran(self) -> bool:
+        return self._watch is not None and self._watch.expired
+
+    def _end(self) -> None:
+        self._raw.close()
+        if self._watch is not None:
+            self._watch.finish()
 
     def __next__(self) -> bytes:
         try:
@@ -125,13 +302,17 @@ class _StreamDownload:
                 if chunk:
                     return chunk
         except StopIteration:
-            self._raw.close()
+            self._end()
+            if self._overran():  # the cut connection may also look like a clean end
+                raise overran_error(self.request, self.response.response_timeout or 0) from None
             raise
         except Urllib3HTTPError as error:
-            self._raw.close()
+            self._end()
+            if self._overran():
+                raise overran_error(self.request, self.response.response_timeout or 0) from None
             raise _body_error(error) from error
         except Exception:
-            self._raw.close()
+            self._end()
             raise
 
 
@@ -151,17 +332,73 @@ class Urllib3TransportResponse(HttpResponseImpl):
             stream_download_generator=_StreamDownload,
         )
 
+    max_response_size: float | None = DEFAULT_MAX_RESPONSE_SIZE
+    deadline: float | None = None
+    """``time.monotonic()`` by which a body read into memory must be complete; None: no deadline."""
+    response_timeout: float | None = DEFAULT_RESPONSE_TIMEOUT
+    stream_deadline: float | None = None
+    """The deadline of a streamed body: only when ``response_timeout`` was given for the request."""
+    stream_watch: _Watch | None = None
+
+    def close(self) -> None:
+        # A stream closed before its end must not be watched any longer: its connection may go
+        # back to the pool and serve another request.
+        if self.stream_watch is not None:
+            self.stream_watch.finish()
+        super().close()
+
     def read(self) -> bytes:
         if self._content is None:
             self._stream_download_check()
             raw: urllib3.BaseHTTPResponse = self._internal_response
             try:
-                self._content = raw.read(decode_content=True)
+                self._content = self._read_bounded(raw)
             except Urllib3HTTPError as error:
                 raw.close()
                 raise _body_error(error) from error
+            except BaseException:
+                raw.close()
+                raise
         self._set_read_checks()
         return self._content
+
+    def _read_bounded(self, raw: urllib3.BaseHTTPResponse) -> bytes:
+        """The decoded body, refused past ``max_response_size`` bytes or after the deadline."""
+        limit = self.max_response_size
+        watch = None
+        if self.deadline is not None:
+            if time.monotonic() >= self.deadline:
+                raise overran_error(self.request, self.response_timeout or 0)
+            watch = _WATCHDOG.watch(self.deadline, raw)
+        chunks: list[bytes] = []
+        size = 0
+        encoding = self.headers.get("Content-Encoding")
+        length = self.headers.get("Content-Length")
+        try:
+            if not encoding and length is not None and length.isdigit():
+                # Not encoded, of a known size: checked before reading, then read in one go (the
+                # usual JSON answer; urllib3 enforces the Content-Length)
+                if limit is not None and int(length) > limit:
+                    raise too_large_error(self.request, limit, None)
+                chunks.append(raw.read(decode_content=True))
+            else:
+                # Encoded or of unknown size: counted as it is decoded, a raw block at a time (a
+                # 64 KiB block of gzip decodes to 64 MiB at most)
+                for chunk in raw.stream(self._block_size, decode_content=True):
+                    size += len(chunk)
+                    if limit is not None and size > limit:
+                        raise too_large_error(self.request, limit, encoding)
+                    chunks.append(chunk)
+        except Urllib3HTTPError:
+            if watch is not None and watch.expired:
+                raise overran_error(self.request, self.response_timeout or 0) from None
+            raise
+        finally:
+            if watch is not None:
+                watch.finish()
+        if watch is not None and watch.expired:  # the cut connection may also look like a clean end
+            raise overran_error(self.request, self.response_timeout or 0)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 # The variables that decide a request's proxy and CA bundle (the proxy ones in lower and upper case:
@@ -212,9 +449,16 @@ class Urllib3Transport(HttpTransport):
     :keyword int connection_data_block_size: Bytes per chunk when streaming a body (default 64 KiB).
     :keyword int connection_pool_maxsize: Connections kept per host (default 10).
     :keyword bool use_env_settings: Read proxies and the CA bundle from the environment (default True).
+    :keyword int max_response_size: Bytes a body read into memory may have once decoded (default
+        256 MiB, :data:`DEFAULT_MAX_RESPONSE_SIZE`); larger raises DecodeError. None: no limit.
+    :keyword float response_timeout: Seconds from sending to the last byte of a body read into memory
+        (default 300, :data:`DEFAULT_RESPONSE_TIMEOUT`); later raises ServiceResponseTimeoutError.
+        None: no limit. Streamed downloads are bounded by ``read_timeout`` per chunk only, unless
+        ``response_timeout`` is passed for that request.
 
     ``send`` also takes ``proxies`` (a requests-style mapping, as azure-core's ProxyPolicy passes it),
-    ``stream`` and the connection keywords above, per request.
+    ``stream``, ``max_response_size``, ``response_timeout`` and the connection keywords above, per
+    request.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -224,6 +468,12 @@ class Urllib3Transport(HttpTransport):
         ) or ConnectionConfiguration(**kwargs)
         self._pool_maxsize = int(kwargs.get("connection_pool_maxsize", DEFAULT_POOL_MAXSIZE))
         self._use_env_settings = bool(kwargs.get("use_env_settings", True))
+        self._max_response_size = positive_limit(
+            "max_response_size", kwargs.get("max_response_size", DEFAULT_MAX_RESPONSE_SIZE)
+        )
+        self._response_timeout = positive_limit(
+            "response_timeout", kwargs.get("response_timeout", DEFAULT_RESPONSE_TIMEOUT)
+        )
         self._lock = threading.Lock()
         # One PoolManager per (proxy, verify, cert); each keeps one pool of connections per host.
         self._managers: dict[tuple[str | None, Verify, Cert], urllib3.PoolManager] = {}
@@ -278,6 +528,13 @@ class Urllib3Transport(HttpTransport):
             raise TypeError(f"send() got unexpected keyword arguments: {', '.join(sorted(unexpected))}")
         config = self.connection_config
         stream = bool(kwargs.get("stream", False))
+        max_size = positive_limit(
+            "max_response_size", kwargs.get("max_response_size", self._max_response_size)
+        )
+        response_timeout = positive_limit(
+            "response_timeout", kwargs.get("response_timeout", self._response_timeout)
+        )
+        started = time.monotonic()
         timeout = self._timeout(kwargs)
         verify: Verify = kwargs.get("connection_verify", config.verify)
         cert: Cert = kwargs.get("connection_cert", config.cert)
@@ -310,6 +567,11 @@ class Urllib3Transport(HttpTransport):
         response = Urllib3TransportResponse(
             request=request, internal_response=raw, block_size=config.data_block_size
         )
+        response.max_response_size = max_size
+        response.response_timeout = response_timeout
+        response.deadline = None if response_timeout is None else started + response_timeout
+        if stream and kwargs.get("response_timeout") is not None:
+            response.stream_deadline = response.deadline
         if not stream:
             try:
                 response.read()

@@ -146,14 +146,18 @@ class AsyncPublishingStacMixin:
         body = collection_body(collection)
         timeout = check_visibility_args(wait_visible, visibility_timeout)
         collection_id = body["id"]
-        stored = await self._read("collection", collection_id, None)
+        stored: Mapping[str, Any] | None = await self._read("collection", collection_id, None)
         outcome = Outcome.UNCHANGED
         if stored is None:
             try:
                 await (await self.begin_create_collection(body, **kwargs)).result()
                 outcome = Outcome.CREATED
-            except ResourceExistsError:
-                stored = await self._read("collection", collection_id, None)
+            except ResourceExistsError:  # created meanwhile: compare and replace, once reads show it
+                stored = await async_wait_visible(
+                    lambda: self._read("collection", collection_id, None),
+                    Visibility(f"collection {collection_id!r}, which already exists, to show", exists=True),
+                    timeout,
+                )
         if outcome is not Outcome.CREATED and not same_content(stored, body):
             await self.replace_collection(collection_id, body, **kwargs)
             outcome = Outcome.REPLACED
@@ -181,7 +185,7 @@ class AsyncPublishingStacMixin:
         try:
             body = item_body(item, collection_id)
             item_id = body["id"]
-            stored = await self._read("item", collection_id, item_id)
+            stored: Mapping[str, Any] | None = await self._read("item", collection_id, item_id)
             outcome = Outcome.UNCHANGED
             if stored is None:
 
@@ -191,8 +195,12 @@ class AsyncPublishingStacMixin:
                 try:
                     await self._throttled(create)
                     outcome = Outcome.CREATED
-                except ResourceExistsError:
-                    stored = await self._read("item", collection_id, item_id)
+                except ResourceExistsError:  # an earlier attempt or another writer created it
+                    stored = await async_wait_visible(
+                        lambda: self._read("item", collection_id, item_id),
+                        Visibility(f"item {item_id!r}, which already exists, to show", exists=True),
+                        timeout,
+                    )
             if outcome is not Outcome.CREATED and not same_content(stored, body):
 
                 async def replace() -> Any:

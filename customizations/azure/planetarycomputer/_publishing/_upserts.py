@@ -342,14 +342,18 @@ class PublishingStacMixin:
         body = collection_body(collection)
         timeout = check_visibility_args(wait_visible, visibility_timeout)
         collection_id = body["id"]
-        stored = self._read("collection", collection_id, None)
+        stored: Mapping[str, Any] | None = self._read("collection", collection_id, None)
         outcome = Outcome.UNCHANGED
         if stored is None:
             try:
                 self.begin_create_collection(body, **kwargs).result()
                 outcome = Outcome.CREATED
-            except ResourceExistsError:  # created meanwhile: compare and replace
-                stored = self._read("collection", collection_id, None)
+            except ResourceExistsError:  # created meanwhile: compare and replace, once reads show it
+                stored = read_until_visible(
+                    lambda: self._read("collection", collection_id, None),
+                    Visibility(f"collection {collection_id!r}, which already exists, to show", exists=True),
+                    timeout,
+                )
         if outcome is not Outcome.CREATED and not same_content(stored, body):
             self.replace_collection(collection_id, body, **kwargs)
             outcome = Outcome.REPLACED
@@ -375,14 +379,19 @@ class PublishingStacMixin:
         try:
             body = item_body(item, collection_id)
             item_id = body["id"]
-            stored = self._read("item", collection_id, item_id)
+            stored: Mapping[str, Any] | None = self._read("item", collection_id, item_id)
             outcome = Outcome.UNCHANGED
             if stored is None:
                 try:
                     self._throttled(lambda: self.begin_create_item(collection_id, body, **kwargs).result())
                     outcome = Outcome.CREATED
                 except ResourceExistsError:  # an earlier attempt or another writer created it
-                    stored = self._read("item", collection_id, item_id)
+                    # Reads may not show it yet: replacing an item they do not show fails.
+                    stored = read_until_visible(
+                        lambda: self._read("item", collection_id, item_id),
+                        Visibility(f"item {item_id!r}, which already exists, to show", exists=True),
+                        timeout,
+                    )
             if outcome is not Outcome.CREATED and not same_content(stored, body):
                 self._throttled(
                     lambda: self.begin_replace_item(collection_id, item_id, body, **kwargs).result()

@@ -7,13 +7,13 @@ from typing import Any
 from azure.core.credentials_async import AsyncTokenCredential
 
 from .._auth import AsyncGeoCatalogBearerTokenPolicy
-from .._client import DEFAULT_SCOPE, secure_pipeline_kwargs
+from .._client import DEFAULT_SCOPE, guard_content_decoding, secure_pipeline_kwargs
 from .._endpoint import validate_endpoint
 from .._generated.aio import PlanetaryComputerProClient as _GeneratedClient
 from .._retry import AsyncGeoCatalogRetryPolicy
 from .._storage_hosts import StorageHosts
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
-from ._transport import EncodedUrlAioHttpTransport
+from ._transport import default_transport
 
 __all__ = ["PlanetaryComputerProClient"]
 
@@ -36,13 +36,23 @@ class PlanetaryComputerProClient(_GeneratedClient):
     :paramtype storage_hosts: Sequence[str]
     :keyword int polling_interval: Seconds between polls of long-running operations, exactly. Without
         it, polls start after 0.25 s and back off (x2) to 30 s; the service's Retry-After wins.
+    :keyword int max_response_size: Bytes a body read into memory (a JSON answer, a search page) may
+        have once decoded: 256 MiB by default; larger raises DecodeError. Also per call.
+    :keyword float response_timeout: Seconds from sending a request to the last byte of a body read
+        into memory: 300 by default; later raises ServiceResponseTimeoutError. Also per call.
+    :keyword float retry_backoff_max: The longest wait between retries (120 s by default), which
+        also caps the service's Retry-After.
+
+    The default transport is aiohttp's (the ``[aio]`` extra). The client can be constructed outside
+    a running event loop (at module level) and without aiohttp installed: the aiohttp session is
+    made at the first request, and a missing aiohttp raises ImportError naming the extra only then.
 
     Read-only POSTs (STAC search, tiler crops and statistics) are retried on 408/429/5xx like
     GETs. With ``logging_enable=True`` the network trace is logged with SAS signatures and the
-    bearer token redacted. An id of ``"."`` or ``".."`` raises ValueError before anything is sent
-    (URL normalization would otherwise address another resource). Any other keyword
-    (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``, ``logging_enable``...)
-    configures the azure-core pipeline.
+    bearer token redacted. An empty id, or an id of ``"."`` or ``".."``, raises ValueError naming the
+    parameter before anything is sent (the request would otherwise address another resource).
+    Any other keyword (``retry_total``, ``connection_timeout``, ``read_timeout``, ``transport``,
+    ``logging_enable``...) configures the azure-core pipeline.
 
     :ivar stac: STAC catalog operations.
     :vartype stac: ~azure.planetarycomputer.aio.operations.StacOperations
@@ -69,12 +79,15 @@ class PlanetaryComputerProClient(_GeneratedClient):
             "authentication_policy", AsyncGeoCatalogBearerTokenPolicy(credential, endpoint, *scopes, **kwargs)
         )
         kwargs.setdefault("retry_policy", AsyncGeoCatalogRetryPolicy(**kwargs))
-        if "transport" not in kwargs:
-            kwargs["transport"] = EncodedUrlAioHttpTransport(**kwargs)
+        if kwargs.get("transport") is None:
+            # aiohttp's transport when aiohttp is installed; otherwise one that raises ImportError
+            # naming the [aio] extra at the first request (importing and constructing never need it)
+            kwargs["transport"] = default_transport(**kwargs)
         secure_pipeline_kwargs(endpoint, kwargs)
         super().__init__(endpoint, credential, **kwargs)
         # A polling_interval given here is honoured exactly; without one, polls back off from 0.25 s.
         self._config.polling_interval_explicit = "polling_interval" in kwargs  # type: ignore[attr-defined]
+        guard_content_decoding(self._client._pipeline)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)
         self.data = DataOperations(*parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from typing import IO, Any, Callable, cast
 
@@ -16,6 +17,7 @@ from .._search_paging import (
     SEARCH_RETRY_METHODS,
     FetchedPage,
     PageRequest,
+    PagingPass,
     SearchPager,
     hand_out,
     prepare_search,
@@ -38,24 +40,31 @@ class AsyncSearchItemsPaged(AsyncItemPaged[StacItem], AsyncSearchExports):
     def __init__(self, pager: SearchPager, send: Callable[..., Awaitable[AsyncHttpResponse]]) -> None:
         self._pager = pager
         self._send = send
-        super().__init__(self._get_next, self._extract_data)
+        super().__init__(self._unused, self._unused)  # by_page() builds each pass
 
-    async def _fetch(self, request: PageRequest, yielded: int) -> FetchedPage:
+    async def _fetch(self, state: PagingPass, request: PageRequest, yielded: int) -> FetchedPage:
         response = await self._send(self._pager.http_request(request), **self._pager.options)
-        return self._pager.receive(request, yielded, response)
+        return state.admit(self._pager.receive(request, yielded, response, state.pages + 1))
 
-    async def _get_next(self, continuation_token: str | None) -> FetchedPage:
+    async def _get_next(self, state: PagingPass, continuation_token: str | None) -> FetchedPage:
+        state.stop_on_cycle()
         if continuation_token is None and self._pager.prefetched is not None:
             fetched, self._pager.prefetched = self._pager.prefetched, None
-            return fetched
+            return state.admit(fetched)
         request, yielded = self._pager.start(continuation_token)
         if self._pager.exhausted(yielded):
             return FetchedPage(request, yielded, {})
-        return await self._fetch(request, yielded)
+        return await self._fetch(state, request, yielded)
 
-    async def _extract_data(self, fetched: FetchedPage) -> tuple[str | None, Iterator[StacItem]]:
-        token, items = self._pager.page(fetched)
+    async def _extract_data(
+        self, state: PagingPass, fetched: FetchedPage
+    ) -> tuple[str | None, Iterator[StacItem]]:
+        token, items = self._pager.page(fetched, state)
         return token, hand_out(items)
+
+    @staticmethod
+    def _unused(*args: Any) -> Any:
+        raise AssertionError("by_page() builds the page iterator of each pass")
 
     def by_page(self, continuation_token: str | None = None) -> AsyncPageIterator[StacItem]:
         """The pages of the search, each an async iterator of items, from the first or from a token.
@@ -68,7 +77,12 @@ class AsyncSearchItemsPaged(AsyncItemPaged[StacItem], AsyncSearchExports):
         :return: An async iterator of pages, with a ``continuation_token`` attribute.
         :rtype: ~azure.core.async_paging.AsyncPageIterator[~azure.planetarycomputer.models.StacItem]
         """
-        return cast("AsyncPageIterator[StacItem]", super().by_page(continuation_token))
+        state = PagingPass()  # each pass counts its own pages and detects next-link cycles
+        return AsyncPageIterator(
+            functools.partial(self._get_next, state),
+            cast(Any, functools.partial(self._extract_data, state)),  # azure-core types the token as str
+            continuation_token=continuation_token,
+        )
 
     async def matched(self) -> int | None:
         """How many items match the search in all, when the service reports it; otherwise None.
@@ -78,7 +92,7 @@ class AsyncSearchItemsPaged(AsyncItemPaged[StacItem], AsyncSearchExports):
         instead of requesting it again.
         """
         if self._pager.pages_received == 0:
-            self._pager.prefetched = await self._fetch(self._pager.first, 0)
+            self._pager.prefetched = await self._fetch(PagingPass(), self._pager.first, 0)
         return self._pager.matched
 
     def __repr__(self) -> str:

@@ -1,60 +1,64 @@
-"""An aiohttp transport that sends URLs exactly as the client encoded them.
+"""The asynchronous client's default transport, with aiohttp (the ``[aio]`` extra) imported only when needed.
 
-aiohttp parses a string URL with yarl, which re-normalizes percent-encoding: ``%3A`` in a path
-becomes ``:`` and ``%2C`` in a query becomes ``,``. The second changes meaning: a comma-joined
-array whose elements contain commas (``asset_bidx=image%7C1%2C2``) would reach the service as
-more elements than were sent. Handing aiohttp a ``yarl.URL(..., encoded=True)`` keeps the bytes.
+``import azure.planetarycomputer.aio`` and constructing the async client work without aiohttp, as
+with azure-core's own clients: a caller may pass its own ``transport=`` and never need it. When
+the default transport is wanted and aiohttp is missing, the client gets a stand-in transport that
+raises an ImportError naming the extra as soon as it is opened or asked to send, i.e. at the first
+request (or ``async with client``), not at import.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib.util
+from typing import Any, NoReturn
 
-import aiohttp
-from azure.core.pipeline.transport import AioHttpTransport
-from yarl import URL
+from azure.core.pipeline.transport import AsyncHttpTransport
+from azure.core.rest import AsyncHttpResponse, HttpRequest
 
-__all__ = ["EncodedUrlAioHttpTransport"]
+__all__ = ["AIO_EXTRA_MESSAGE", "AioHttpMissingTransport", "default_transport"]
+
+AIO_EXTRA_MESSAGE = (
+    "the asynchronous client's default transport needs aiohttp: "
+    'pip install "azure-planetarycomputer[aio]" (or pass transport= your own AsyncHttpTransport)'
+)
 
 
-class _EncodedUrlSession:
-    """Wraps an ``aiohttp.ClientSession``, made on first use inside the running event loop."""
+class AioHttpMissingTransport(AsyncHttpTransport):
+    """Stands for the default aiohttp transport when aiohttp is not installed: any use raises ImportError."""
 
-    def __init__(self, **session_kwargs: Any) -> None:
-        self._session_kwargs = session_kwargs
-        self._session: aiohttp.ClientSession | None = None
+    def _missing(self) -> NoReturn:
+        raise ImportError(AIO_EXTRA_MESSAGE, name="aiohttp")
 
-    @property
-    def auto_decompress(self) -> bool:
-        return bool(self._session_kwargs.get("auto_decompress", True))
-
-    def request(self, method: str, url: str | URL, **kwargs: Any) -> Any:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(**self._session_kwargs)
-        if isinstance(url, str):
-            url = URL(url, encoded=True)
-        return self._session.request(method, url, **kwargs)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def __aenter__(self) -> _EncodedUrlSession:
-        return self
+    async def __aenter__(self) -> AioHttpMissingTransport:
+        self._missing()
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
+        return None
+
+    async def open(self) -> None:
+        self._missing()
+
+    async def close(self) -> None:
+        return None  # nothing was opened: closing an unused client stays harmless
+
+    async def send(self, request: HttpRequest, **kwargs: Any) -> AsyncHttpResponse:
+        self._missing()
 
 
-class EncodedUrlAioHttpTransport(AioHttpTransport):
-    """azure-core's aiohttp transport, keeping the client's percent-encoding on the wire."""
+def default_transport(**kwargs: Any) -> AsyncHttpTransport:
+    """The async client's default transport: aiohttp's (see :mod:`._aiohttp_transport`), or a stand-in
+    that raises ImportError on first use when aiohttp is not installed."""
+    if importlib.util.find_spec("aiohttp") is None:
+        return AioHttpMissingTransport()
+    from ._aiohttp_transport import EncodedUrlAioHttpTransport
 
-    def __init__(self, **kwargs: Any) -> None:
-        # The same session settings azure-core uses for a session it owns.
-        session = _EncodedUrlSession(
-            trust_env=kwargs.get("use_env_settings", True),
-            cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=False,
-        )
-        super().__init__(session=session, session_owner=True, **kwargs)
+    return EncodedUrlAioHttpTransport(**kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    # EncodedUrlAioHttpTransport stays importable from here, but importing it needs aiohttp.
+    if name == "EncodedUrlAioHttpTransport":
+        from ._aiohttp_transport import EncodedUrlAioHttpTransport
+
+        return EncodedUrlAioHttpTransport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

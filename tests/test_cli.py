@@ -22,7 +22,7 @@ import pytest
 from azure.core.credentials import AccessToken
 from azure.planetarycomputer import PlanetaryComputerProClient
 from fault_server import FaultServer, Reply
-from standin import ENDPOINT, needs_standin
+from standin import ENDPOINT, STORAGE_HOST, needs_standin
 from test_ingestion_runs import COLLECTION, INGESTION, RUNS, recorded_operation, run_at, succeeded_operation
 
 SECRET = "cli-test-bearer-token-do-not-print"
@@ -32,7 +32,12 @@ ITEM_COLLECTION = "naip-atl"
 def run_cli(
     *args: str, endpoint: str | None = ENDPOINT, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PLANETARYCOMPUTER_ACCESS_TOKEN": SECRET, **(env or {})}
+    environment = {
+        **os.environ,
+        "PLANETARYCOMPUTER_ACCESS_TOKEN": SECRET,
+        "PLANETARYCOMPUTER_STORAGE_HOSTS": STORAGE_HOST,
+        **(env or {}),
+    }
     environment.pop("PLANETARYCOMPUTER_ENDPOINT", None)
     if endpoint is not None:
         environment["PLANETARYCOMPUTER_ENDPOINT"] = endpoint
@@ -53,7 +58,7 @@ class _Credential:
 
 @pytest.fixture
 def client() -> Iterator[PlanetaryComputerProClient]:
-    with PlanetaryComputerProClient(ENDPOINT, _Credential()) as client:
+    with PlanetaryComputerProClient(ENDPOINT, _Credential(), storage_hosts=[STORAGE_HOST]) as client:
         yield client
 
 
@@ -323,10 +328,39 @@ class TestAgainstTheStandIn:
         signed = run_cli("sign", stdin=searched.stdout)
         assert signed.returncode == 0, signed.stderr
         items = json_lines(searched.stdout)
-        assert json_lines(signed.stdout) == [client.sas.sign(item) for item in items]
+        signed_items = json_lines(signed.stdout)
+        assert [item["id"] for item in signed_items] == [item["id"] for item in items]
+        assert all("sig=" in asset["href"] for item in signed_items for asset in item["assets"].values())
+        assert all(
+            signed_asset["href"].split("?")[0] == asset["href"]
+            for signed_item, item in zip(signed_items, items)
+            for signed_asset, asset in zip(signed_item["assets"].values(), item["assets"].values())
+        )
         href = items[0]["assets"]["image"]["href"]
-        one = run_cli("sign", href, "--collection", ITEM_COLLECTION)
-        assert one.stdout.strip() == client.sas.sign(href, collection_id=ITEM_COLLECTION)
+        one = run_cli("sign", href)
+        assert one.stdout.strip().split("?")[0] == href and "sig=" in one.stdout
+        unmanaged = run_cli("sign", "https://example.com/data/a.tif")
+        assert unmanaged.stdout.strip() == "https://example.com/data/a.tif"
+
+    def test_assets_download_from_a_pipe_resumes(
+        self, client: PlanetaryComputerProClient, tmp_path: Path
+    ) -> None:
+        searched = run_cli("search", "-c", ITEM_COLLECTION, "--max-items", "2")
+        items = json_lines(searched.stdout)
+        first = run_cli("assets", "download", "-d", str(tmp_path), "--asset", "image", stdin=searched.stdout)
+        assert first.returncode == 0, first.stderr
+        written = [Path(line) for line in first.stdout.splitlines()]
+        assert sorted(written) == sorted(
+            tmp_path / ITEM_COLLECTION / item["id"] / "image.tif" for item in items
+        )
+        signed = client.sas.sign(items[0]["assets"]["image"]["href"])
+        import urllib.request
+
+        with urllib.request.urlopen(signed) as response:
+            assert (tmp_path / ITEM_COLLECTION / items[0]["id"] / "image.tif").read_bytes() == response.read()
+        again = run_cli("assets", "download", "-d", str(tmp_path), "--asset", "image", stdin=searched.stdout)
+        assert again.returncode == 0 and again.stdout == ""
+        assert "0 assets downloaded, 2 already there, 0 failed" in again.stderr
 
     def test_token_prints_the_expiry_and_the_token_only_when_asked(self) -> None:
         quiet = run_cli("token", ITEM_COLLECTION)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .._client import PlanetaryComputerProClient
 
 ENDPOINT_VARIABLE = "PLANETARYCOMPUTER_ENDPOINT"
+STORAGE_HOSTS_VARIABLE = "PLANETARYCOMPUTER_STORAGE_HOSTS"
 TOKEN_VARIABLE = "PLANETARYCOMPUTER_ACCESS_TOKEN"
 
 EXIT_SERVICE_ERROR = 1
@@ -83,9 +84,10 @@ def _jwt_expiry(token: str) -> int | None:
 class Session:
     """What one invocation shares between the group and its command: options and the lazy client."""
 
-    def __init__(self, endpoint: str | None, debug: bool) -> None:
+    def __init__(self, endpoint: str | None, debug: bool, storage_hosts: tuple[str, ...] = ()) -> None:
         self.endpoint = endpoint
         self.debug = debug
+        self.storage_hosts = storage_hosts
         self._client: PlanetaryComputerProClient | None = None
 
     def credential(self) -> TokenCredential:
@@ -112,6 +114,8 @@ class Session:
             from .._client import PlanetaryComputerProClient
 
             options: dict[str, Any] = {"logging_enable": True} if self.debug else {}
+            if self.storage_hosts:
+                options["storage_hosts"] = list(self.storage_hosts)
             self._client = PlanetaryComputerProClient(self.endpoint, self.credential(), **options)
         return self._client
 
@@ -241,6 +245,16 @@ def _print_version(ctx: click.Context) -> None:
     metavar="URL",
     help=f"The GeoCatalog endpoint (default: ${ENDPOINT_VARIABLE}).",
 )
+@click.option(
+    "--storage-host",
+    "storage_hosts",
+    multiple=True,
+    metavar="HOST",
+    help=(
+        "Storage whose hrefs may be signed, besides Azure Blob Storage: a host suffix (.blob.example) or "
+        f"an emulator's host:port (repeatable; default: ${STORAGE_HOSTS_VARIABLE}, comma-separated)."
+    ),
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks and azure-core's log (secrets redacted).")
 @click.option(
     "--version",
@@ -251,7 +265,7 @@ def _print_version(ctx: click.Context) -> None:
     help="Show the version and exit.",
 )
 @click.pass_context
-def cli(ctx: click.Context, endpoint: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, endpoint: str | None, storage_hosts: tuple[str, ...], debug: bool) -> None:
     """Work with a Microsoft Planetary Computer Pro GeoCatalog from the command line.
 
     Credentials come from azure-identity's DefaultAzureCredential (az login, environment
@@ -265,7 +279,10 @@ def cli(ctx: click.Context, endpoint: str | None, debug: bool) -> None:
         # last-resort handler (azure-identity warns about every credential it tried).
         logging.getLogger("azure").addHandler(logging.NullHandler())
         logging.getLogger("azure").propagate = False
-    ctx.obj = Session(endpoint, debug)
+    if not storage_hosts:
+        variable = os.environ.get(STORAGE_HOSTS_VARIABLE, "")
+        storage_hosts = tuple(host.strip() for host in variable.split(",") if host.strip())
+    ctx.obj = Session(endpoint, debug, storage_hosts)
 
 
 def main(prog_name: str = PROG) -> None:

@@ -14,6 +14,9 @@ import urllib.request
 import pytest
 
 ENDPOINT = os.environ.get("GEOCATALOG_ENDPOINT", "http://127.0.0.1:8811").rstrip("/")
+BLOB_PORT = int(os.environ.get("GEOCATALOG_BLOB_PORT", "10000"))
+STORAGE_HOST = f"127.0.0.1:{BLOB_PORT}"
+"""The stand-in's blob storage (Azurite, path-style URLs): the client's ``storage_hosts=[STORAGE_HOST]``."""
 
 
 def _reachable() -> bool:

@@ -95,8 +95,6 @@ def main() -> None:
     # vouched for it (/sas/sign).
     if is_loopback_host(urlsplit(args.endpoint).hostname or ""):
         blob_host = urlsplit(item.assets[asset].href).netloc
-        # NOTE: storage_hosts= is new in this version of the client; a client without it ignores the
-        # keyword and signs nothing here, and the job falls back to get_url below (and says so).
         client = PlanetaryComputerProClient(
             args.endpoint, credential_for(args.endpoint), storage_hosts=[blob_host]
         )

@@ -404,11 +404,8 @@ def test_broken_asset_download_leaves_no_file_and_no_signature(
     storage.script("/container/a.tif", _stream_fault(kind))
     href = f"{storage.url}/container/a.tif?sv=2024-05-04&sr=c&sp=rl&sig={SIGNATURE}"
     target = tmp_path / "assets" / "a.tif"
-    with sync_client(server) as client:
-        if not hasattr(client.sas, "download_asset"):
-            pytest.skip("sas.download_asset does not exist yet")
-        with pytest.raises(STREAM_ERRORS) as caught:
-            client.sas.download_asset(href, target)
+    with sync_client(server) as client, pytest.raises(STREAM_ERRORS) as caught:
+        client.sas.download_asset(href, target)
     assert not target.exists()
     assert _no_partial_files(tmp_path) == []
     assert SIGNATURE not in str(caught.value) and "c2VjcmV0" not in repr(caught.value)
@@ -423,8 +420,6 @@ async def test_async_broken_asset_download_leaves_no_file(
     storage.script("/container/a.tif", Reply.reset(BODY, CUT))
     href = f"{storage.url}/container/a.tif?sv=2024-05-04&sig={SIGNATURE}"
     async with async_client(server) as client:
-        if not hasattr(client.sas, "download_asset"):
-            pytest.skip("sas.download_asset does not exist yet")
         with pytest.raises(STREAM_ERRORS) as caught:
             await client.sas.download_asset(href, tmp_path / "a.tif")
     assert _no_partial_files(tmp_path) == []
@@ -503,10 +498,7 @@ class Catalog:
 
 
 def _pager(client: Any) -> Any:
-    search = getattr(client.stac, "search_items_paged", None)
-    if search is None:
-        pytest.skip("the search pager (stac.search_items_paged) does not exist yet")
-    return search
+    return client.stac.search_items_paged
 
 
 def test_search_resumes_after_a_failed_page_without_losing_or_repeating_items(server: FaultServer) -> None:
@@ -659,9 +651,7 @@ def _run(status: str, **history_entry: str) -> dict[str, Any]:
 
 
 def _begin_run(client: Any) -> Any:
-    begin_run = getattr(client.ingestion, "begin_run", None)
-    if begin_run is None:
-        pytest.skip("the ingestion-run poller (ingestion.begin_run) does not exist yet")
+    begin_run = client.ingestion.begin_run
     return begin_run("naip", "ingestion-1", polling_interval=0)
 
 

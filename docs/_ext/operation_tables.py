@@ -70,7 +70,7 @@ class OperationTable(Directive):
         table = nodes.table(classes=["operation-table"])
         grid = nodes.tgroup(cols=3)
         table += grid
-        for width in (35, 25, 40):
+        for width in (34, 26, 40):  # docs/_static/operations.css lays the table out at these widths
             grid += nodes.colspec(colwidth=width)
         head = nodes.thead()
         grid += head

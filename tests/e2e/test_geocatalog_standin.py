@@ -14,7 +14,7 @@ import uuid
 import pytest
 from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.planetarycomputer import PlanetaryComputerProClient
-from standin import ENDPOINT, needs_standin
+from standin import ENDPOINT, STORAGE_HOST, needs_standin
 
 NAIP = "naip-atl"
 ITEM = "ga_m_3308421_se_16_060_20211114"
@@ -189,7 +189,7 @@ def test_list_sources(client: PlanetaryComputerProClient) -> None:
             "id": str(uuid.uuid4()),
             "kind": "SasToken",
             "connectionInfo": {
-                "containerUrl": "http://127.0.0.1:10000/devstoreaccount1/ingest-samples",
+                "containerUrl": f"http://{STORAGE_HOST}/devstoreaccount1/ingest-samples",
                 "sasToken": "sp=rl&sig=x",
             },
         }

@@ -589,3 +589,46 @@ def test_pystac_items_are_accepted() -> None:
     stac_item = pystac.Item.from_dict(item(9))
     prepared = prepare_for_geocatalog(stac_item, collection_id=COLLECTION)
     assert prepared.value["id"] == "scene-0009" and prepared.value["collection"] == COLLECTION
+
+
+@pytest.mark.parametrize(
+    ("url", "storage_hosts", "container", "no_container"),
+    [
+        (
+            "https://acct.blob.core.windows.net/data/stac/catalog.json",
+            None,
+            "https://acct.blob.core.windows.net/data",
+            "https://acct.blob.core.windows.net/catalog.json",
+        ),
+        (
+            "http://127.0.0.1:10000/devstoreaccount1/data/catalog.json",
+            None,
+            "http://127.0.0.1:10000/devstoreaccount1/data",
+            "http://127.0.0.1:10000/devstoreaccount1/catalog.json",
+        ),
+        (
+            "http://localhost:10000/devstoreaccount1/data/x/items.parquet",
+            None,
+            "http://localhost:10000/devstoreaccount1/data",
+            "http://localhost:10000/devstoreaccount1/items.parquet",
+        ),
+        (
+            "http://azurite:10000/devstoreaccount1/data/catalog.json",
+            ["azurite:10000"],
+            "http://azurite:10000/devstoreaccount1/data",
+            "http://azurite:10000/devstoreaccount1/catalog.json",
+        ),
+    ],
+)
+def test_the_source_container_of_a_url_follows_the_account_addressing(
+    url: str, storage_hosts: list[str] | None, container: str, no_container: str
+) -> None:
+    """Virtual-host URLs name the container first; emulator (path-style) URLs name the account first."""
+    from azure.planetarycomputer._publishing._ingest import resolve_source
+    from azure.planetarycomputer._storage_hosts import StorageHosts
+
+    hosts = StorageHosts(storage_hosts) if storage_hosts else None
+    source = resolve_source(url, "se=2099-01-01T00:00:00Z&sp=rl&sig=x", None, hosts)
+    assert source is not None and source.container_url == container
+    with pytest.raises(ValueError, match="names no blob container"):
+        resolve_source(no_container, "sig=x", None, hosts)

@@ -273,11 +273,16 @@ def test_ingest_a_geoparquet_file_then_again(
 ) -> None:
     container_url, token = azurite_container()
     sgp_arrow = importlib.import_module("stac_geoparquet.arrow")
-    pq = importlib.import_module("pyarrow.parquet")
 
-    table = sgp_arrow.parse_stac_items_to_arrow([stac_item(i, collection_id) for i in range(20)]).read_all()
+    items = [stac_item(i, collection_id) for i in range(20)]
+    for index, item in enumerate(items):  # Arrow cannot store an empty struct: each item has an asset
+        upload(container_url, f"metadata/{index}.json", b"{}")
+        item["assets"] = {
+            "metadata": {"href": f"{container_url}/metadata/{index}.json", "roles": ["metadata"]}
+        }
+    table = sgp_arrow.parse_stac_items_to_arrow(items).read_all()
     local = tmp_path / "items.parquet"
-    pq.write_table(table, local)
+    sgp_arrow.to_parquet(table, local)  # with the GeoParquet metadata readers look for
     upload(container_url, "items.parquet", local.read_bytes())
     url = f"{container_url}/items.parquet"
     poller = client.ingestion.ingest(collection_id, url, sas_token=token, polling_timeout=300)

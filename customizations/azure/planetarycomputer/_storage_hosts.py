@@ -21,6 +21,7 @@ storage: HTTP libraries could send it elsewhere.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -124,6 +125,31 @@ class StorageHosts:
 
     def __hash__(self) -> int:
         return hash(self.entries)
+
+    def path_style(self, url: str) -> bool:
+        """Whether ``url`` names its storage account in the path (``host/account/container/...``).
+
+        Azure Storage does so for an account addressed by IP address or ``localhost`` (the emulator,
+        IP endpoints), and so do the ``host:port`` entries of ``storage_hosts``; account host names
+        (``account.blob.core.windows.net``) are virtual-host style.
+        """
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return False
+        host = parts.hostname or ""
+        if host == "localhost":
+            return True
+        try:
+            ipaddress.ip_address(host)
+            return True
+        except ValueError:
+            pass
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS:
+            return False
+        return _host_port(scheme, host, port) in self._exact
 
     def locate(self, href: str) -> BlobLocation | None:
         """The container ``href`` points into, or None when it is not a managed-storage blob href."""

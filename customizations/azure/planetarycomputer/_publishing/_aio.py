@@ -401,6 +401,7 @@ class AsyncPublishingIngestionMixin:
             progress,
             skip_existing_items,
             keep_original_assets,
+            getattr(self._config, "storage_hosts", None),
         )
         if args.source is None:
             stac = self._stac()

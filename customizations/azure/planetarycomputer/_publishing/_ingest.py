@@ -46,6 +46,7 @@ from .._generated.models import (
     SharedAccessSignatureTokenIngestionSource,
 )
 from .._ingestion_runs import IngestionRunProgress, status_text
+from .._storage_hosts import StorageHosts
 from ._progress import IngestProgress, ProgressArgument, Reporter, check_progress
 from ._upserts import UpsertSummary, check_collection_id, check_concurrency, items_iterator
 
@@ -111,15 +112,20 @@ def _import_type(value: Any, url: str) -> str:
     return text
 
 
-def _container_of(url: str) -> str:
+def _container_of(url: str, storage_hosts: StorageHosts) -> str:
+    """The blob container URL of ``url``: ``https://account.blob.core.windows.net/container``, or
+    ``http://127.0.0.1:10000/account/container`` where the account is in the path (an emulator)."""
     parts = urlsplit(url)
-    container = parts.path.lstrip("/").split("/", 1)[0]
-    if not container:
+    depth = 2 if storage_hosts.path_style(url) else 1
+    segments = parts.path.lstrip("/").split("/")
+    if len(segments) <= depth or not all(segments[:depth]):
         raise ValueError(f"source URL {url!r} names no blob container")
-    return urlunsplit((parts.scheme, parts.netloc, "/" + container, "", ""))
+    return urlunsplit((parts.scheme, parts.netloc, "/" + "/".join(segments[:depth]), "", ""))
 
 
-def resolve_source(source: Any, sas_token: Any, import_type: Any) -> UrlSource | None:
+def resolve_source(
+    source: Any, sas_token: Any, import_type: Any, storage_hosts: StorageHosts | None = None
+) -> UrlSource | None:
     """A URL source, or ``None`` when ``source`` is items. Raises ValueError/TypeError on bad input."""
     if sas_token is not None and (not isinstance(sas_token, str) or not sas_token.strip("?")):
         raise TypeError("sas_token must be a non-empty string")
@@ -145,7 +151,7 @@ def resolve_source(source: Any, sas_token: Any, import_type: Any) -> UrlSource |
             if token is not None:
                 raise ValueError("source carries a SAS token in its query; do not pass sas_token= too")
             token = parts.query
-        container = _container_of(url) if token else None
+        container = _container_of(url, storage_hosts or StorageHosts()) if token else None
         return UrlSource(url, _import_type(import_type, url), container, token)
     if isinstance(source, (bytes, Mapping)):
         raise TypeError(
@@ -327,12 +333,13 @@ def check_ingest(
     progress: Any,
     skip_existing_items: Any,
     keep_original_assets: Any,
+    storage_hosts: StorageHosts | None = None,
 ) -> IngestArguments:
     """Validate ``ingest``'s arguments before any request."""
     check_flag("skip_existing_items", skip_existing_items)
     check_flag("keep_original_assets", keep_original_assets, optional=True)
     min_validity = check_min_validity(source_min_validity)
-    url_source = resolve_source(source, sas_token, import_type)
+    url_source = resolve_source(source, sas_token, import_type, storage_hosts)
     if url_source is not None and url_source.sas_token is not None:
         check_token_validity(url_source.sas_token, min_validity)
     return IngestArguments(
@@ -443,6 +450,7 @@ class PublishingIngestionMixin:
             progress,
             skip_existing_items,
             keep_original_assets,
+            getattr(self._config, "storage_hosts", None),
         )
         if args.source is None:
             stac = self._stac()

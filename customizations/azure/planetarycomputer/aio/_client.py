@@ -87,6 +87,8 @@ class PlanetaryComputerProClient(_GeneratedClient):
         super().__init__(endpoint, credential, **kwargs)
         # A polling_interval given here is honoured exactly; without one, polls back off from 0.25 s.
         self._config.polling_interval_explicit = "polling_interval" in kwargs  # type: ignore[attr-defined]
+        # Where blob URLs name their account in the path (ingestion sources read it too).
+        self._config.storage_hosts = storage_hosts  # type: ignore[attr-defined]
         guard_content_decoding(self._client._pipeline)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)

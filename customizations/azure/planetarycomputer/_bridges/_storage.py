@@ -35,6 +35,8 @@ from .._sas_cache import ContainerKey, Grant, aware
 from ._imports import require
 
 if TYPE_CHECKING:
+    from obstore.store import AzureSASToken
+
     from .._asset_signer import AssetSigner, CredentialFactory
     from .._client import PlanetaryComputerProClient
     from ..aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
@@ -119,6 +121,8 @@ class CollectionStorage:
     :param signer: ``client.sas.signer(...)``: the client (and its token cache) tokens come through.
     :param container: Where the collection's assets are.
     :keyword duration_in_minutes: Validity asked for each token (the service's default when unset).
+        It applies to the tokens this object asks for: a token of the container still in the client's
+        cache (asked by another ``CollectionStorage`` or by ``sas.sign``) is used while it is valid.
     """
 
     def __init__(
@@ -305,7 +309,7 @@ class GeoCatalogCredentialProvider:
             )
         self.config = config
 
-    def __call__(self) -> dict[str, Any]:
+    def __call__(self) -> AzureSASToken:
         token, expires_on = self._storage.grant()
         # obstore accepts exactly datetime.timezone.utc (not another UTC tzinfo, e.g. isodate's)
         return {"sas_token": token, "expires_at": expires_on.astimezone(_dt.timezone.utc)}

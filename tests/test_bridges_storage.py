@@ -1,0 +1,364 @@
+"""A collection's blob container for adlfs, obstore and azure-storage-blob, with tokens from the GeoCatalog.
+
+Against the stand-in (Azurite as storage, real SAS that Azurite checks) with the real adlfs, obstore
+and azure-storage-blob: list and read the container; tokens come from ``sas.get_token`` once per
+lifetime through the client's cache (the one ``sas.sign`` uses); a storage object pickles without
+secrets and reads in another process; a token that really expired (storage refuses it) is replaced.
+The checks of bad input and missing extras need no stand-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import pickle
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import pytest
+from _capture import FAKE_TOKEN, FakeAsyncTokenCredential, FakeTokenCredential
+from azure.planetarycomputer import (
+    CollectionSasCredential,
+    CollectionStorage,
+    GeoCatalogCredentialProvider,
+    PlanetaryComputerProClient,
+)
+from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
+from standin import ENDPOINT, needs_standin
+
+TESTS = Path(__file__).resolve().parent
+COLLECTION = "dem-mini"
+BLOB = "DEM_MINI_01/data.tif"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def on_standin(test: _F) -> _F:
+    """Marks a test as end-to-end, skipped when the stand-in is not running (see standin.py)."""
+    for mark in needs_standin:
+        test = mark(test)
+    return test
+
+
+def blob_host() -> str:
+    """``host:port`` of the stand-in's Azurite, from an asset href (never a hard-coded port)."""
+    with PlanetaryComputerProClient(ENDPOINT, FakeTokenCredential()) as probe:
+        href = probe.stac.get_item_collection(COLLECTION, limit=1).features[0].assets["data"].href
+    return urllib.parse.urlsplit(href).netloc
+
+
+@pytest.fixture(scope="module")
+def host() -> str:
+    return blob_host()
+
+
+@pytest.fixture
+def client(host: str) -> PlanetaryComputerProClient:
+    return PlanetaryComputerProClient(ENDPOINT, FakeTokenCredential(), storage_hosts=[host])
+
+
+@pytest.fixture
+def storage(client: PlanetaryComputerProClient) -> CollectionStorage:
+    return CollectionStorage.for_collection(client, COLLECTION)
+
+
+@pytest.fixture
+def expected_bytes(storage: CollectionStorage) -> bytes:
+    """The blob as storage serves it over a URL with the collection's token, read with urllib."""
+    token, _ = storage.grant()
+    return read_url(f"{storage.container.container_url}/{BLOB}?{token}")
+
+
+def read_url(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        data: bytes = response.read()
+        return data
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, target: Any, name: str) -> list[object]:
+    """Record the calls of ``target.name`` (still calling through)."""
+    calls: list[object] = []
+    original = getattr(target, name)
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, recorded)
+    return calls
+
+
+# -- against the stand-in ----------------------------------------------------------------------------
+
+
+@on_standin
+def test_the_container_is_found_from_the_collection_items(storage: CollectionStorage, host: str) -> None:
+    container = storage.container
+    assert container.account_name == "devstoreaccount1"
+    assert container.container_name.startswith("dem-mini-") and len(container.container_name) == 17
+    assert container.account_url == f"http://{host}/devstoreaccount1"
+    assert container.path_style
+
+
+@on_standin
+def test_adlfs_lists_and_reads_the_container(storage: CollectionStorage, expected_bytes: bytes) -> None:
+    import fsspec
+
+    options = storage.fsspec_storage_options()
+    fs = fsspec.filesystem("abfs", skip_instance_cache=True, **options)
+    name = storage.container.container_name
+    listed = fs.ls(f"{name}/DEM_MINI_01")
+    assert listed == [f"{name}/{BLOB}"]
+    assert {f"{name}/DEM_MINI_{index:02d}" for index in range(12)} <= set(fs.ls(name))  # a folder per item
+    assert fs.cat(f"{name}/{BLOB}") == expected_bytes
+    with fsspec.open(f"abfs://{name}/{BLOB}", "rb", **options) as handle:
+        assert handle.read(4) == expected_bytes[:4]
+
+
+@on_standin
+def test_obstore_lists_and_reads_the_container(storage: CollectionStorage, expected_bytes: bytes) -> None:
+    import obstore
+
+    store = storage.obstore_store()
+    listed = [entry["path"] for batch in obstore.list(store, "DEM_MINI_01") for entry in batch]
+    assert listed == [BLOB]
+    assert obstore.get(store, BLOB).bytes().to_bytes() == expected_bytes
+    assert obstore.get_range(store, BLOB, start=0, end=8).to_bytes() == expected_bytes[:8]
+
+
+@on_standin
+def test_obstore_store_made_by_the_caller_takes_the_provider_config(storage: CollectionStorage) -> None:
+    import obstore
+    from obstore.store import AzureStore
+
+    provider = storage.obstore_credential_provider()
+    assert isinstance(provider, GeoCatalogCredentialProvider)
+    store = AzureStore(credential_provider=provider, client_options={"allow_http": True})
+    assert store.config["container_name"] == storage.container.container_name
+    assert obstore.head(store, BLOB)["size"] > 0
+
+
+@on_standin
+def test_sas_credential_works_with_azure_storage_blob(
+    storage: CollectionStorage, expected_bytes: bytes
+) -> None:
+    from azure.storage.blob import ContainerClient
+
+    credential = storage.sas_credential()
+    assert isinstance(credential, CollectionSasCredential)
+    container = ContainerClient(
+        storage.container.account_url, storage.container.container_name, credential=credential
+    )
+    assert [blob.name for blob in container.list_blobs(name_starts_with="DEM_MINI_01")] == [BLOB]
+    assert container.download_blob(BLOB).readall() == expected_bytes
+    assert "sig" not in repr(credential)
+
+
+@on_standin
+def test_tokens_come_from_get_token_once_and_are_shared_with_sign(
+    client: PlanetaryComputerProClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import obstore
+
+    get_token = count_calls(monkeypatch, client.sas, "get_token")
+    get_url = count_calls(monkeypatch, client.sas, "get_url")
+    storage = CollectionStorage.for_collection(client, COLLECTION)
+    store = storage.obstore_store()
+    for index in range(3):
+        obstore.head(store, f"DEM_MINI_0{index}/data.tif")
+    token, expires_on = storage.grant()
+    assert len(get_token) == 1
+    assert expires_on > dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)
+
+    # sas.sign finds the container's token in the same cache: no request, the same token
+    href = f"{storage.container.container_url}/{BLOB}"
+    signed = client.sas.sign(href)
+    assert signed == f"{href}?{token}"
+    assert get_url == []
+
+
+@on_standin
+def test_a_container_is_not_found_off_the_storage_hosts() -> None:
+    plain = PlanetaryComputerProClient(ENDPOINT, FakeTokenCredential())  # Azure hosts only
+    with pytest.raises(ValueError, match="storage_hosts"):
+        CollectionStorage.for_collection(plain, COLLECTION)
+
+
+@on_standin
+async def test_the_async_client_makes_the_same_storage(host: str, expected_bytes: bytes) -> None:
+    import obstore
+
+    async with AsyncPlanetaryComputerProClient(
+        ENDPOINT, FakeAsyncTokenCredential(), storage_hosts=[host]
+    ) as aclient:
+        storage = await CollectionStorage.for_collection_async(
+            aclient, COLLECTION, credential_factory=FakeTokenCredential
+        )
+        data = await obstore.get_async(storage.obstore_store(), BLOB)
+        assert (await data.bytes_async()).to_bytes() == expected_bytes
+        storage._signer.close()
+
+
+_CHILD = """
+import pickle, sys, obstore
+storage = pickle.loads(open(sys.argv[1], "rb").read())
+print(len(obstore.get(storage.obstore_store(), sys.argv[2]).bytes().to_bytes()))
+"""
+
+
+@on_standin
+def test_a_pickled_storage_reads_in_another_process(
+    client: PlanetaryComputerProClient, expected_bytes: bytes, tmp_path: Path
+) -> None:
+    storage = CollectionStorage.for_collection(client, COLLECTION, credential_factory=FakeTokenCredential)
+    token, _ = storage.grant()  # this process has a token cached now: it must not travel
+    data = pickle.dumps(storage)
+    for secret in (token.encode(), b"sig=", FAKE_TOKEN.encode()):
+        assert secret not in data
+    (tmp_path / "storage.pickle").write_bytes(data)
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tmp_path / "storage.pickle"), BLOB],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
+    assert child.returncode == 0, child.stderr
+    assert int(child.stdout) == len(expected_bytes)
+
+
+@on_standin
+def test_a_storage_without_credential_factory_refuses_to_pickle(storage: CollectionStorage) -> None:
+    with pytest.raises(TypeError, match="credential_factory"):
+        pickle.dumps(storage)
+
+
+@on_standin
+def test_an_expired_token_is_replaced(host: str, expected_bytes: bytes) -> None:
+    """One-minute tokens (the shortest): wait until the first has expired and storage refuses it, then
+    the same obstore store, a new adlfs filesystem and the same azure-storage-blob credential read on."""
+    import fsspec
+    import obstore
+    from azure.core.exceptions import HttpResponseError
+    from azure.storage.blob import ContainerClient
+
+    # a client of its own: the fixtures' client has a token of the default lifetime cached
+    client = PlanetaryComputerProClient(ENDPOINT, FakeTokenCredential(), storage_hosts=[host])
+    storage = CollectionStorage.for_collection(client, COLLECTION, duration_in_minutes=1)
+    first, expires_on = storage.grant()
+    assert expires_on - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(minutes=2)
+    store = storage.obstore_store()
+    assert obstore.get(store, BLOB).bytes().to_bytes() == expected_bytes
+    blobs = ContainerClient(
+        storage.container.account_url, storage.container.container_name, credential=storage.sas_credential()
+    )
+    assert blobs.download_blob(BLOB).readall() == expected_bytes
+
+    time.sleep(max(0.0, (expires_on - dt.datetime.now(dt.timezone.utc)).total_seconds()) + 2)
+    with pytest.raises(urllib.error.HTTPError) as refused:  # storage itself says the token expired
+        read_url(f"{storage.container.container_url}/{BLOB}?{first}")
+    assert refused.value.code == 403
+
+    second, later = storage.grant()
+    assert second != first and later > expires_on
+    assert obstore.get(store, BLOB).bytes().to_bytes() == expected_bytes
+    assert blobs.download_blob(BLOB).readall() == expected_bytes
+    fs = fsspec.filesystem("abfs", skip_instance_cache=True, **storage.fsspec_storage_options())
+    assert fs.cat(f"{storage.container.container_name}/{BLOB}") == expected_bytes
+    stale = fsspec.filesystem(
+        "abfs",
+        skip_instance_cache=True,
+        account_name="devstoreaccount1",
+        connection_string=f"BlobEndpoint={storage.container.account_url};SharedAccessSignature={first}",
+    )
+    with pytest.raises((HttpResponseError, OSError, PermissionError)):
+        stale.cat(f"{storage.container.container_name}/{BLOB}")
+
+
+# -- without the stand-in ------------------------------------------------------------------------------
+
+
+def make_storage(host: str = "127.0.0.1:10000", path_style: bool = True) -> CollectionStorage:
+    from azure.planetarycomputer._bridges._storage import CollectionContainer
+    from azure.planetarycomputer._sas_cache import ContainerKey
+
+    client = PlanetaryComputerProClient("https://geocatalog.example.com", FakeTokenCredential())
+    if path_style:
+        key = ContainerKey("http", host, "devstoreaccount1", "dem-mini-b467299c")
+        url = f"http://{host}/devstoreaccount1"
+    else:
+        key = ContainerKey("https", host, "account", "dem-mini-b467299c")
+        url = f"https://{host}"
+    container = CollectionContainer("dem-mini", key.account, key.container, url, key)
+    return CollectionStorage(client.sas.signer(), container)
+
+
+def test_fsspec_options_on_azure_carry_a_renewing_credential() -> None:
+    pytest.importorskip("adlfs")
+    options = make_storage("account.blob.core.windows.net", path_style=False).fsspec_storage_options()
+    assert options["account_name"] == "account"
+    assert isinstance(options["credential"], CollectionSasCredential)
+    assert "account_host" not in options and "connection_string" not in options
+    sovereign = make_storage("account.blob.core.usgovcloudapi.net", path_style=False).fsspec_storage_options()
+    assert sovereign["account_host"] == "account.blob.core.usgovcloudapi.net"
+
+
+def test_obstore_provider_config_names_the_container_and_the_endpoint() -> None:
+    azure = make_storage("account.blob.core.windows.net", path_style=False).obstore_credential_provider()
+    assert azure.config == {"account_name": "account", "container_name": "dem-mini-b467299c"}
+    emulator = make_storage().obstore_credential_provider()
+    assert emulator.config["endpoint"] == "http://127.0.0.1:10000/devstoreaccount1"
+
+
+@pytest.mark.parametrize(
+    "module, extra, call",
+    [("adlfs", "adlfs", "fsspec_storage_options"), ("obstore.store", "obstore", "obstore_store")],
+)
+def test_a_missing_library_names_its_extra(
+    monkeypatch: pytest.MonkeyPatch, module: str, extra: str, call: str
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # import raises ImportError
+    with pytest.raises(ImportError, match=rf'pip install "azure-planetarycomputer\[{extra}\]"'):
+        getattr(make_storage(), call)()
+
+
+@pytest.mark.parametrize("collection_id", ["", None, 3])
+def test_a_bad_collection_id_is_refused_before_any_request(collection_id: Any) -> None:
+    client = PlanetaryComputerProClient("https://geocatalog.example.com", FakeTokenCredential())
+    with pytest.raises(ValueError, match="collection_id"):
+        CollectionStorage.for_collection(client, collection_id)
+
+
+@pytest.mark.parametrize(
+    "duration, error", [(0, ValueError), (-5, ValueError), ("10", TypeError), (True, TypeError)]
+)
+def test_a_bad_duration_is_refused(duration: Any, error: type[Exception]) -> None:
+    client = PlanetaryComputerProClient("https://geocatalog.example.com", FakeTokenCredential())
+    with pytest.raises(error, match="duration_in_minutes"):
+        CollectionStorage.for_collection(client, COLLECTION, duration_in_minutes=duration)
+
+
+def test_the_credential_cannot_be_set_by_hand() -> None:
+    with pytest.raises(TypeError, match="renews its own token"):
+        make_storage().sas_credential().update("sig=forged")
+
+
+def test_async_construction_needs_a_credential_factory() -> None:
+    async def attempt() -> None:
+        async with AsyncPlanetaryComputerProClient(
+            "https://geocatalog.example.com", FakeAsyncTokenCredential()
+        ) as aclient:
+            await CollectionStorage.for_collection_async(aclient, COLLECTION, credential_factory=None)  # type: ignore[arg-type]
+
+    with pytest.raises(TypeError, match="credential_factory"):
+        asyncio.run(attempt())

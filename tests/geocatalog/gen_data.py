@@ -20,8 +20,9 @@ import json
 import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Union
 
 import blobstore
 import numpy as np
@@ -39,13 +40,20 @@ RECORDED_NAIP = {
     "ga_m_3308429_sw_16_060_20211114": (-84.504016, 33.496851, -84.433429, 33.565619),
 }
 warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
-uploads: list[tuple[str, str, bytes, str]] = []
+Content = Union[bytes, Callable[[], bytes]]
+uploads: list[tuple[str, str, Content, str]] = []
 
 
-def put(container: str, blob: str, data: bytes, content_type: str) -> str:
-    """Queue an upload; return the blob URL the records point at."""
+def put(container: str, blob: str, data: Content, content_type: str) -> str:
+    """Queue an upload (``data`` may be a function making the bytes, run in the upload pool: COG
+    encoding is most of the seed's time); return the blob URL the records point at."""
     uploads.append((container, blob, data, content_type))
     return blobstore.blob_url(container, blob)
+
+
+def send(upload: tuple[str, str, Content, str]) -> None:
+    container, blob, data, content_type = upload
+    blobstore.upload(container, blob, data() if callable(data) else data, content_type)
 
 
 def cog_bytes(bounds: tuple, bands: int, dtype: str, seed: int, classes: int = 0) -> bytes:
@@ -85,6 +93,7 @@ def cog_bytes(bounds: tuple, bands: int, dtype: str, seed: int, classes: int = 0
                 return bytes(out.read())
 
 
+@lru_cache(maxsize=64)
 def picture_bytes(seed: int, driver: str = "PNG") -> bytes:
     rgb = ((np.indices((3, 64, 96)).sum(axis=0) * (3 + seed % 5)) % 255).astype("uint8")
     with MemoryFile() as mem:
@@ -151,7 +160,7 @@ def common_assets(container: str, item_id: str, n: int, meta: dict) -> dict:
     """Thumbnail and metadata JSON, as real items carry besides their data."""
     return {
         "thumbnail": {
-            "href": put(container, f"{item_id}/thumbnail.jpg", picture_bytes(n, "JPEG"), "image/jpeg"),
+            "href": put(container, f"{item_id}/thumbnail.jpg", picture_bytes(n % 5, "JPEG"), "image/jpeg"),
             "type": "image/jpeg",
             "roles": ["thumbnail"],
             "title": "Thumbnail",
@@ -179,7 +188,7 @@ def tilejson(item_id: str, bounds: tuple) -> bytes:
 
 
 def naip_item(item_id: str, bounds: tuple, when: dt.datetime, container: str, n: int) -> dict:
-    image = put(container, f"{item_id}/image.tif", cog_bytes(bounds, 4, "uint8", n), COG)
+    image = put(container, f"{item_id}/image.tif", partial(cog_bytes, bounds, 4, "uint8", n), COG)
     assets = {
         "image": {
             "href": image,
@@ -197,7 +206,9 @@ def naip_item(item_id: str, bounds: tuple, when: dt.datetime, container: str, n:
             "title": "TileJSON with default rendering",
         },
         "rendered_preview": {
-            "href": put(container, f"{item_id}/rendered_preview.png", picture_bytes(n + 1), "image/png"),
+            "href": put(
+                container, f"{item_id}/rendered_preview.png", picture_bytes((n + 1) % 5), "image/png"
+            ),
             "rel": "preview",
             "type": "image/png",
             "roles": ["overview"],
@@ -226,7 +237,7 @@ def band_assets(
 ) -> dict:
     assets = {}
     for k, (key, common) in enumerate(bands.items()):
-        href = put(container, f"{item_id}/{key}.tif", cog_bytes(bounds, 1, dtype, n * 10 + k), COG)
+        href = put(container, f"{item_id}/{key}.tif", partial(cog_bytes, bounds, 1, dtype, n * 10 + k), COG)
         assets[key] = {
             "href": href,
             "type": COG,
@@ -270,7 +281,9 @@ def sentinel_catalog(container: str, items: list[dict]) -> None:
             cloud = (i * 7 + j) % 100
             assets = band_assets(container, item_id, bounds, n, bands, "uint16", 10.0)
             assets["visual"] = {
-                "href": put(container, f"{item_id}/visual.tif", cog_bytes(bounds, 3, "uint8", n), COG),
+                "href": put(
+                    container, f"{item_id}/visual.tif", partial(cog_bytes, bounds, 3, "uint8", n), COG
+                ),
                 "type": COG,
                 "roles": ["visual"],
                 "title": "True color image",
@@ -318,7 +331,7 @@ def single_band_catalog(cid: str, prefix: str, container: str, items: list[dict]
         item_id = f"{prefix}_{k:02d}"
         n = 5000 + k
         if kind == "dem":
-            data = cog_bytes(bounds, 1, "float32", n)
+            data = partial(cog_bytes, bounds, 1, "float32", n)
             asset = {
                 "title": "Elevation",
                 "raster:bands": [raster_band("float32", 30.0, unit="metre")],
@@ -327,7 +340,7 @@ def single_band_catalog(cid: str, prefix: str, container: str, items: list[dict]
             props = {"gsd": 30.0, "platform": "tandem-x", "instruments": ["sar"]}
             when = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
         else:
-            data = cog_bytes(bounds, 1, "uint8", n, classes=9)
+            data = partial(cog_bytes, bounds, 1, "uint8", n, classes=9)
             asset = {
                 "title": "Land cover class",
                 "raster:bands": [raster_band("uint8", 10.0)],
@@ -441,7 +454,12 @@ def ingestion_samples(items_by_collection: dict[str, list[dict]]) -> None:
             "assets": {"image": {"href": f"./{item_id}/image.tif", "type": COG, "roles": ["data"]}},
         }
         if item_id != "ga_m_broken_missing_asset":
-            put(INGEST_CONTAINER, f"{base}/{item_id}/image.tif", cog_bytes(bounds, 4, "uint8", 700 + n), COG)
+            put(
+                INGEST_CONTAINER,
+                f"{base}/{item_id}/image.tif",
+                partial(cog_bytes, bounds, 4, "uint8", 700 + n),
+                COG,
+            )
         breaks(item)
         put(
             INGEST_CONTAINER,
@@ -478,7 +496,10 @@ def ingestion_samples(items_by_collection: dict[str, list[dict]]) -> None:
         bounds = (-121.0 + k * 0.1, 37.0, -120.9 + k * 0.1, 37.1)
         item_id = f"S2_PARQUET_{k:02d}"
         href = put(
-            INGEST_CONTAINER, f"parquet/{item_id}/B04.tif", cog_bytes(bounds, 1, "uint16", 900 + k), COG
+            INGEST_CONTAINER,
+            f"parquet/{item_id}/B04.tif",
+            partial(cog_bytes, bounds, 1, "uint16", 900 + k),
+            COG,
         )
         records.append(
             {
@@ -570,7 +591,7 @@ def main() -> None:
     for container in containers:
         blobstore.ensure_container(container)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda u: blobstore.upload(*u), uploads))
+        list(pool.map(send, uploads))
     (out / "collections.ndjson").write_text("".join(json.dumps(c) + "\n" for c in collections))
     (out / "items.ndjson").write_text("".join(json.dumps(i) + "\n" for i in items))
     print(

@@ -10,11 +10,15 @@ The checks of bad input and missing extras need no stand-in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import pickle
+import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -362,3 +366,112 @@ def test_async_construction_needs_a_credential_factory() -> None:
 
     with pytest.raises(TypeError, match="credential_factory"):
         asyncio.run(attempt())
+
+
+# -- adlfs over https: the renewing credential, through a TLS proxy in front of Azurite -----------------
+
+
+class TlsProxy:
+    """A TLS endpoint on 127.0.0.1 (certificate from a trustme CA) relaying bytes to an http server:
+    Azurite seen as an https private endpoint, where adlfs sends credentials."""
+
+    def __init__(self, target: str, context: ssl.SSLContext) -> None:
+        self._target = target.rsplit(":", 1)[0], int(target.rsplit(":", 1)[1])
+        self._context = context
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        self._listener.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                raw, _ = self._listener.accept()
+            except (socket.timeout, OSError):
+                continue
+            threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
+
+    def _serve(self, raw: socket.socket) -> None:
+        try:
+            downstream = self._context.wrap_socket(raw, server_side=True)
+            upstream = socket.create_connection(self._target)
+        except OSError:
+            raw.close()
+            return
+
+        def pump(source: socket.socket, sink: socket.socket) -> None:
+            with contextlib.suppress(OSError):
+                while chunk := source.recv(65536):
+                    sink.sendall(chunk)
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+
+        back = threading.Thread(target=pump, args=(upstream, downstream), daemon=True)
+        back.start()
+        pump(downstream, upstream)
+        back.join(timeout=30)
+        downstream.close()
+        upstream.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+
+
+_ADLFS_CHILD = """
+import pickle, sys, fsspec
+storage = pickle.loads(open(sys.argv[1], "rb").read())
+options = storage.fsspec_storage_options()
+print(type(options["credential"]).__name__, options["account_host"])
+fs = fsspec.filesystem("abfs", **options)
+name = storage.container.container_name
+print(fs.ls(name + "/DEM_MINI_01")[0])
+print(len(fs.cat(name + "/" + sys.argv[2])))
+"""
+
+
+@on_standin
+def test_adlfs_over_https_reads_with_the_renewing_credential(
+    host: str, storage: CollectionStorage, expected_bytes: bytes, tmp_path: Path
+) -> None:
+    trustme = pytest.importorskip("trustme")
+    from azure.planetarycomputer._bridges._storage import CollectionContainer
+    from azure.planetarycomputer._sas_cache import ContainerKey
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    proxy = TlsProxy(host, server_context)
+    try:
+        client = PlanetaryComputerProClient(ENDPOINT, FakeTokenCredential(), storage_hosts=[proxy.address])
+        signer = client.sas.signer(credential_factory=FakeTokenCredential)
+        name = storage.container.container_name
+        key = ContainerKey("https", proxy.address, "devstoreaccount1", name)
+        container = CollectionContainer(
+            COLLECTION, key.account, name, f"https://{proxy.address}/devstoreaccount1", key
+        )
+        (tmp_path / "storage.pickle").write_bytes(pickle.dumps(CollectionStorage(signer, container)))
+        # aiohttp (under adlfs) builds its TLS context on import: the CA goes in through the environment
+        environment = {
+            **os.environ,
+            "SSL_CERT_FILE": str(tmp_path / "ca.pem"),
+            "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+        }
+        child = subprocess.run(
+            [sys.executable, "-c", _ADLFS_CHILD, str(tmp_path / "storage.pickle"), BLOB],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=environment,
+        )
+    finally:
+        proxy.close()
+    assert child.returncode == 0, child.stderr
+    kind, listed, size = child.stdout.splitlines()
+    assert kind == f"CollectionSasCredential {proxy.address}/devstoreaccount1"
+    assert listed == f"{name}/{BLOB}"
+    assert int(size) == len(expected_bytes)

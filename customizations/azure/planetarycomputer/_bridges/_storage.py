@@ -8,9 +8,9 @@ finds that container and hands the token to the storage libraries in the form ea
   (``fsspec.filesystem("abfs", **options)``, ``pandas.read_parquet(..., storage_options=options)``,
   ``xarray.open_zarr``...). On Azure the options carry a :class:`CollectionSasCredential`, an
   ``AzureSasCredential`` whose ``signature`` is read on every request and renewed before it expires.
-  On an emulator (a path-style ``http`` loopback endpoint, e.g. Azurite) adlfs only speaks to
-  ``https`` hosts with credentials, so the options are a connection string holding the token current
-  when they were made: make them again after it expires.
+  On an ``http`` emulator (a loopback host, e.g. Azurite) adlfs sends no credential, so the options
+  are a connection string holding the token current when they were made: make them again after it
+  expires.
 - :meth:`CollectionStorage.obstore_credential_provider`: a credential provider for obstore's
   ``AzureStore`` (it returns the token with its expiry; obstore asks again when it runs out), and
   :meth:`CollectionStorage.obstore_store` to build the store with it.
@@ -218,16 +218,17 @@ class CollectionStorage:
     def fsspec_storage_options(self) -> dict[str, Any]:
         """``storage_options`` for adlfs (``abfs://<container>/<path>`` URLs).
 
-        On Azure: ``account_name`` (and ``account_host`` off the public cloud) with a
-        :class:`CollectionSasCredential`, renewed as it nears expiry. On a path-style emulator: a
-        ``connection_string`` with the current token (adlfs sends credentials to ``https`` hosts
-        only); call again for a new token once it expires.
+        Over ``https`` (Azure, a private endpoint): ``account_name``, ``account_host`` unless it is
+        the public cloud's, and a :class:`CollectionSasCredential`, renewed as it nears expiry. Over
+        ``http`` (an emulator on a loopback host): adlfs sends credentials to ``https`` hosts only,
+        so the options are a ``connection_string`` with the current token; make them again once it
+        expires.
 
         :raises ImportError: adlfs is not installed (extra ``[adlfs]``).
         """
         require("adlfs", "adlfs")
         container = self.container
-        if container.path_style:
+        if container.key.scheme == "http":
             token, _ = self.grant()
             return {
                 "account_name": container.account_name,
@@ -237,7 +238,8 @@ class CollectionStorage:
             "account_name": container.account_name,
             "credential": self.sas_credential(),
         }
-        host = container.key.host
+        # adlfs puts "https://" before account_host: the host, and the account for path-style URLs
+        host = container.account_url[len("https://") :]
         if host != f"{container.account_name}.blob.core.windows.net":
             options["account_host"] = host
         return options

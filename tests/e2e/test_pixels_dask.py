@@ -55,12 +55,10 @@ def client() -> PlanetaryComputerProClient:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
-        ) as local,
-        distributed.Client(local) as dask_client,
-    ):
+    local = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+    )
+    with local, distributed.Client(local) as dask_client:
         yield dask_client
 
 

@@ -35,6 +35,7 @@ from azure.planetarycomputer import (
     PlanetaryComputerProClient,
 )
 from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
+from fault_server import FaultServer, RecordedRequest, Reply
 from standin import ENDPOINT, needs_standin
 
 TESTS = Path(__file__).resolve().parent
@@ -173,6 +174,7 @@ def test_tokens_come_from_get_token_once_and_are_shared_with_sign(
     get_token = count_calls(monkeypatch, client.sas, "get_token")
     get_url = count_calls(monkeypatch, client.sas, "get_url")
     storage = CollectionStorage.for_collection(client, COLLECTION)
+    assert len(get_url) == 1  # the service vouched for the container found in the items
     store = storage.obstore_store()
     for index in range(3):
         obstore.head(store, f"DEM_MINI_0{index}/data.tif")
@@ -184,7 +186,7 @@ def test_tokens_come_from_get_token_once_and_are_shared_with_sign(
     href = f"{storage.container.container_url}/{BLOB}"
     signed = client.sas.sign(href)
     assert signed == f"{href}?{token}"
-    assert get_url == []
+    assert len(get_url) == 1
 
 
 @on_standin
@@ -475,3 +477,49 @@ def test_adlfs_over_https_reads_with_the_renewing_credential(
     assert kind == f"CollectionSasCredential {proxy.address}/devstoreaccount1"
     assert listed == f"{name}/{BLOB}"
     assert int(size) == len(expected_bytes)
+
+
+# -- the collection's token goes only where the service signs --------------------------------------------
+
+FOREIGN = "https://attacker.blob.core.windows.net/dem-mini-0badf00d/x.tif"
+OWN = "https://account.blob.core.windows.net/dem-mini-b467299c/DEM_MINI_00/data.tif"
+
+
+def scripted_catalog(server: FaultServer, *hrefs: str) -> None:
+    """A GeoCatalog whose collection's assets are ``hrefs`` and which signs hrefs of ``OWN``'s
+    container only (answering 400 InvalidHref elsewhere, as the service does)."""
+    assets = {f"a{index}": {"href": href} for index, href in enumerate(hrefs)}
+    server.script(
+        "/stac/collections/dem-mini",
+        Reply.json({"id": "dem-mini", "type": "Collection", "links": [], "assets": assets}),
+    )
+
+    def sign(request: RecordedRequest) -> Reply:
+        href = request.query["href"]
+        if href.startswith(OWN.rsplit("/", 2)[0] + "/"):
+            expiry = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return Reply.json({"href": f"{href}?sv=1&sr=c&se={expiry}&sig=OWN", "msft:expiry": expiry})
+        return Reply.json({"error": {"code": "InvalidHref", "message": "not ours"}}, status=400)
+
+    server.route("/sas/sign", sign)
+
+
+def test_an_asset_href_the_service_does_not_sign_gets_no_token() -> None:
+    with FaultServer() as server:
+        scripted_catalog(server, FOREIGN)
+        client = PlanetaryComputerProClient(server.url, FakeTokenCredential(), retry_total=0)
+        with client, pytest.raises(ValueError, match="does not vouch") as refused:
+            CollectionStorage.for_collection(client, "dem-mini")
+        assert "attacker.blob.core.windows.net" in str(refused.value)
+        assert server.count("/sas/sign") == 1
+        assert server.count("/sas/token/dem-mini") == 0  # the collection's token was never even asked
+
+
+def test_the_container_the_service_signs_is_chosen_over_a_foreign_one() -> None:
+    with FaultServer() as server:
+        scripted_catalog(server, FOREIGN, OWN)
+        with PlanetaryComputerProClient(server.url, FakeTokenCredential(), retry_total=0) as client:
+            storage = CollectionStorage.for_collection(client, "dem-mini")
+    assert storage.container.account_url == "https://account.blob.core.windows.net"
+    assert storage.container.container_name == "dem-mini-b467299c"
+    assert server.count("/sas/sign") == 2

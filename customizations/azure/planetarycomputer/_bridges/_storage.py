@@ -80,21 +80,37 @@ def _hrefs(record: Any) -> Iterable[str]:
             yield href
 
 
-def _container_from(collection_id: str, records: Iterable[Any], signer: AssetSigner) -> CollectionContainer:
+def _candidates(
+    collection_id: str, records: Iterable[Any], signer: AssetSigner
+) -> list[tuple[str, CollectionContainer]]:
+    """(href, container) for each managed-storage container the records' asset hrefs point into."""
+    found: dict[ContainerKey, tuple[str, CollectionContainer]] = {}
     for record in records:
         for href in _hrefs(record):
             location = signer._storage_hosts.locate(href)
-            if location is None:
+            if location is None or location.key in found:
                 continue
             key = location.key
             if key.host.startswith(f"{key.account}."):  # virtual-host style: Azure
                 account_url = f"{key.scheme}://{key.host}"
             else:  # path style: an emulator or a private endpoint
                 account_url = f"{key.scheme}://{key.host}/{key.account}"
-            return CollectionContainer(collection_id, key.account, key.container, account_url, key)
-    raise ValueError(
+            found[key] = (
+                href,
+                CollectionContainer(collection_id, key.account, key.container, account_url, key),
+            )
+    return list(found.values())
+
+
+def _not_found(collection_id: str, candidates: list[tuple[str, CollectionContainer]]) -> ValueError:
+    if candidates:
+        return ValueError(
+            f"the GeoCatalog does not vouch for the storage container of collection {collection_id!r} "
+            f"({', '.join(c.container_url for _, c in candidates)}): its token is not sent there"
+        )
+    return ValueError(
         f"no asset of collection {collection_id!r} (nor of its first item) is on the client's storage "
-        "hosts, so its container is unknown: give container_url= (for an emulator, the client needs "
+        "hosts, so its container is unknown (for an emulator or a private endpoint, give the client "
         "storage_hosts=['host:port'])"
     )
 
@@ -151,11 +167,15 @@ class CollectionStorage:
     ) -> CollectionStorage:
         """Find the collection's container (from its assets, else its first item's) and wrap it.
 
+        The container must be one the service signs for (``sas.get_url`` on one of its hrefs, one
+        request): an asset href pointing elsewhere never receives the collection's token.
+
         :param client: The synchronous client.
         :param collection_id: The collection.
         :keyword credential_factory: As for ``client.sas.signer``: needed to pickle the result.
         :keyword duration_in_minutes: Validity asked for each token.
-        :raises ValueError: No asset of the collection is on the client's storage hosts.
+        :raises ValueError: No asset of the collection is on the client's storage hosts, or the
+            service signs for none of their containers.
         :raises ~azure.core.exceptions.ResourceNotFoundError: No such collection.
         """
         _check_collection_id(collection_id)
@@ -165,8 +185,13 @@ class CollectionStorage:
         records: list[Any] = [collection]
         if not any(signer._storage_hosts.locate(href) for href in _hrefs(collection)):
             records += list(client.stac.get_item_collection(collection_id, limit=1).features or [])
-        container = _container_from(collection_id, records, signer)
-        return cls(signer, container, duration_in_minutes=duration_in_minutes)
+        candidates = _candidates(collection_id, records, signer)
+        # An item's href is the catalog's data, not the service's word: the collection's token goes
+        # only to a container the service signs for (as sas.sign checks before signing).
+        for href, container in candidates:
+            if client.sas._ask_service(href, container.key).token is not None:
+                return cls(signer, container, duration_in_minutes=duration_in_minutes)
+        raise _not_found(collection_id, candidates)
 
     @classmethod
     async def for_collection_async(
@@ -189,8 +214,11 @@ class CollectionStorage:
         if not any(signer._storage_hosts.locate(href) for href in _hrefs(collection)):
             page = await client.stac.get_item_collection(collection_id, limit=1)
             records += list(page.features or [])
-        container = _container_from(collection_id, records, signer)
-        return cls(signer, container, duration_in_minutes=duration_in_minutes)
+        candidates = _candidates(collection_id, records, signer)
+        for href, container in candidates:
+            if (await client.sas._ask_service(href, container.key)).token is not None:
+                return cls(signer, container, duration_in_minutes=duration_in_minutes)
+        raise _not_found(collection_id, candidates)
 
     # -- tokens -----------------------------------------------------------------------------------------
 

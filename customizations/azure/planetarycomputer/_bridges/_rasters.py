@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable
 
-from ._imports import require
+from ._extras import require
 
 if TYPE_CHECKING:
     import pystac

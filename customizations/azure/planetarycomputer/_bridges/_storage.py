@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from azure.core.credentials import AzureSasCredential
 
 from .._sas_cache import ContainerKey, Grant, aware
-from ._imports import require
+from ._extras import require
 
 if TYPE_CHECKING:
     from obstore.store import AzureSASToken

@@ -250,12 +250,11 @@ def test_a_storage_without_credential_factory_refuses_to_pickle(storage: Collect
 
 
 @on_standin
-def test_an_expired_token_is_replaced(host: str, expected_bytes: bytes) -> None:
+def test_an_expired_token_is_replaced(host: str, expected_bytes: bytes, tmp_path: Path) -> None:
     """One-minute tokens (the shortest): wait until the first has expired and storage refuses it, then
-    the same obstore store, a new adlfs filesystem and the same azure-storage-blob credential read on."""
-    import fsspec
+    the same obstore store, the same azure-storage-blob credential, the same adlfs filesystem over
+    https (renewing credential) and a new one over http (options made again) read on."""
     import obstore
-    from azure.core.exceptions import HttpResponseError
     from azure.storage.blob import ContainerClient
 
     # a client of its own: the fixtures' client has a token of the default lifetime cached
@@ -269,8 +268,33 @@ def test_an_expired_token_is_replaced(host: str, expected_bytes: bytes) -> None:
         storage.container.account_url, storage.container.container_name, credential=storage.sas_credential()
     )
     assert blobs.download_blob(BLOB).readall() == expected_bytes
+    adlfs_child = HttpsAdlfs(host, storage.container.container_name, tmp_path, duration=1)
+    try:
+        assert adlfs_child.read() == (len(expected_bytes), False)
+        _check_renewal(storage, first, expires_on, adlfs_child.first_expiry, store, blobs, expected_bytes)
+        # the child's filesystem read on: its credential renewed the token that expired meanwhile
+        assert adlfs_child.read() == (len(expected_bytes), True)
+    finally:
+        adlfs_child.close()
 
-    time.sleep(max(0.0, (expires_on - dt.datetime.now(dt.timezone.utc)).total_seconds()) + 2)
+
+def _check_renewal(
+    storage: CollectionStorage,
+    first: str,
+    expires_on: dt.datetime,
+    child_expiry: dt.datetime,
+    store: Any,
+    blobs: Any,
+    expected_bytes: bytes,
+) -> None:
+    """Wait until the first tokens (this process's and the child's) have expired; storage refuses the
+    first; obstore, azure-storage-blob and new adlfs options read on with a new one."""
+    import fsspec
+    import obstore
+    from azure.core.exceptions import HttpResponseError
+
+    until = max(expires_on, child_expiry)
+    time.sleep(max(0.0, (until - dt.datetime.now(dt.timezone.utc)).total_seconds()) + 2)
     with pytest.raises(urllib.error.HTTPError) as refused:  # storage itself says the token expired
         read_url(f"{storage.container.container_url}/{BLOB}?{first}")
     assert refused.value.code == 403
@@ -427,56 +451,101 @@ _ADLFS_CHILD = """
 import pickle, sys, fsspec
 storage = pickle.loads(open(sys.argv[1], "rb").read())
 options = storage.fsspec_storage_options()
-print(type(options["credential"]).__name__, options["account_host"])
+credential = options["credential"]
+print(type(credential).__name__, options["account_host"], flush=True)
 fs = fsspec.filesystem("abfs", **options)
 name = storage.container.container_name
-print(fs.ls(name + "/DEM_MINI_01")[0])
-print(len(fs.cat(name + "/" + sys.argv[2])))
+print(fs.ls(name + "/DEM_MINI_01")[0], flush=True)
+first = credential.signature
+print(storage.grant()[1].isoformat(), flush=True)
+for _ in sys.stdin:  # one read per line, with the same filesystem and credential
+    print(len(fs.cat(name + "/" + sys.argv[2])), credential.signature != first, flush=True)
 """
 
 
-@on_standin
-def test_adlfs_over_https_reads_with_the_renewing_credential(
-    host: str, storage: CollectionStorage, expected_bytes: bytes, tmp_path: Path
-) -> None:
-    trustme = pytest.importorskip("trustme")
-    from azure.planetarycomputer._bridges._storage import CollectionContainer
-    from azure.planetarycomputer._sas_cache import ContainerKey
+class HttpsAdlfs:
+    """adlfs in a subprocess reading the collection's container over https (a TLS proxy in front of
+    Azurite, its CA trusted by the child), with the renewing credential of a pickled storage."""
 
-    ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    proxy = TlsProxy(host, server_context)
-    try:
-        client = PlanetaryComputerProClient(ENDPOINT, FakeTokenCredential(), storage_hosts=[proxy.address])
-        signer = client.sas.signer(credential_factory=FakeTokenCredential)
-        name = storage.container.container_name
-        key = ContainerKey("https", proxy.address, "devstoreaccount1", name)
-        container = CollectionContainer(
-            COLLECTION, key.account, name, f"https://{proxy.address}/devstoreaccount1", key
+    def __init__(self, host: str, container_name: str, tmp_path: Path, duration: int | None = None) -> None:
+        trustme = pytest.importorskip("trustme")
+        from azure.planetarycomputer._bridges._storage import CollectionContainer
+        from azure.planetarycomputer._sas_cache import ContainerKey
+
+        ca = trustme.CA()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(context)
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        self.proxy = TlsProxy(host, context)
+        client = PlanetaryComputerProClient(
+            ENDPOINT, FakeTokenCredential(), storage_hosts=[self.proxy.address]
         )
-        (tmp_path / "storage.pickle").write_bytes(pickle.dumps(CollectionStorage(signer, container)))
+        signer = client.sas.signer(credential_factory=FakeTokenCredential)
+        key = ContainerKey("https", self.proxy.address, "devstoreaccount1", container_name)
+        account_url = f"https://{self.proxy.address}/devstoreaccount1"
+        container = CollectionContainer(COLLECTION, key.account, container_name, account_url, key)
+        storage = CollectionStorage(signer, container, duration_in_minutes=duration)
+        (tmp_path / "storage.pickle").write_bytes(pickle.dumps(storage))
         # aiohttp (under adlfs) builds its TLS context on import: the CA goes in through the environment
         environment = {
             **os.environ,
             "SSL_CERT_FILE": str(tmp_path / "ca.pem"),
             "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
         }
-        child = subprocess.run(
+        self.child = subprocess.Popen(
             [sys.executable, "-c", _ADLFS_CHILD, str(tmp_path / "storage.pickle"), BLOB],
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=120,
             env=environment,
         )
+        self.kind, self.listed, expiry = (self._line() for _ in range(3))
+        self.first_expiry = dt.datetime.fromisoformat(expiry)
+
+    def _line(self) -> str:
+        assert self.child.stdout is not None
+        line = self.child.stdout.readline()
+        if not line:
+            self.child.wait(timeout=30)
+            raise AssertionError(self.child.stderr.read() if self.child.stderr else "child ended")
+        return line.strip()
+
+    def read(self) -> tuple[int, bool]:
+        """Size read by the child, and whether its credential's signature changed since the start."""
+        assert self.child.stdin is not None
+        self.child.stdin.write("read\n")
+        self.child.stdin.flush()
+        size, changed = self._line().split()
+        return int(size), changed == "True"
+
+    def close(self) -> None:
+        if self.child.stdin is not None:
+            self.child.stdin.close()
+        try:
+            self.child.wait(timeout=30)
+        finally:
+            if self.child.poll() is None:
+                self.child.kill()
+            for stream in (self.child.stdout, self.child.stderr):
+                if stream is not None:
+                    stream.close()
+            self.proxy.close()
+
+
+@on_standin
+def test_adlfs_over_https_reads_with_the_renewing_credential(
+    host: str, storage: CollectionStorage, expected_bytes: bytes, tmp_path: Path
+) -> None:
+    name = storage.container.container_name
+    adlfs_child = HttpsAdlfs(host, name, tmp_path)
+    try:
+        assert adlfs_child.kind == f"CollectionSasCredential {adlfs_child.proxy.address}/devstoreaccount1"
+        assert adlfs_child.listed == f"{name}/{BLOB}"
+        assert adlfs_child.read() == (len(expected_bytes), False)
     finally:
-        proxy.close()
-    assert child.returncode == 0, child.stderr
-    kind, listed, size = child.stdout.splitlines()
-    assert kind == f"CollectionSasCredential {proxy.address}/devstoreaccount1"
-    assert listed == f"{name}/{BLOB}"
-    assert int(size) == len(expected_bytes)
+        adlfs_child.close()
+    assert adlfs_child.child.returncode == 0
 
 
 # -- the collection's token goes only where the service signs --------------------------------------------

@@ -125,8 +125,9 @@ def load_odc(items: Any, *, signer: Callable[[str], str], **load_kwargs: Any) ->
 
     :param items: The items: pystac Items or ItemCollection, ``StacItem`` models, a search page or
         pager, or dicts.
-    :keyword signer: Called on each href, e.g. ``client.sas.signer()``; to compute on a Dask cluster,
-        ``client.sas.signer(credential_factory=...)`` so that it pickles.
+    :keyword signer: Called on each href as the load is planned, in this process, e.g.
+        ``client.sas.signer()``. A Dask cluster computing the result receives signed hrefs, not
+        the signer.
     :keyword load_kwargs: Passed to ``odc.stac.load`` (``bands``, ``bbox``, ``crs``, ``resolution``,
         ``chunks``...); ``patch_url`` is not accepted (the signer is it).
     :return: The dataset odc-stac returns.

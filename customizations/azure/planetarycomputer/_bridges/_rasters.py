@@ -11,7 +11,8 @@ carry a SAS token. The two loaders take that differently:
 Either way the hrefs are signed when the load is *planned*: a lazy (Dask) array built now and
 computed after the tokens expire fails with HTTP 403. The signer re-signs hrefs whose token is near
 expiry, so plan again (call the loader again) rather than keeping a graph for longer than a token
-lives (``sas.get_token`` tells its expiry).
+lives (``sas.get_token`` tells its expiry); a signer with ``margin=`` the length of the computation
+asks for new tokens unless those it has last that long (within the service's token lifetime).
 
 :data:`GDAL_SETTINGS` is one mapping of the GDAL configuration that matters for signed COGs, for
 ``rasterio.Env(**GDAL_SETTINGS)``, ``odc.stac.configure_rio(**GDAL_SETTINGS)`` (odc-stac reads in

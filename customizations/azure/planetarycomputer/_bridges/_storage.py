@@ -91,10 +91,10 @@ def _candidates(
             if location is None or location.key in found:
                 continue
             key = location.key
-            if key.host.startswith(f"{key.account}."):  # virtual-host style: Azure
-                account_url = f"{key.scheme}://{key.host}"
-            else:  # path style: an emulator or a private endpoint
+            if key.host in signer._storage_hosts.entries:  # a host entry: path style (emulator...)
                 account_url = f"{key.scheme}://{key.host}/{key.account}"
+            else:  # a suffix entry: virtual-host style, as Azure serves blobs
+                account_url = f"{key.scheme}://{key.host}"
             found[key] = (
                 href,
                 CollectionContainer(collection_id, key.account, key.container, account_url, key),

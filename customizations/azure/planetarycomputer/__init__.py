@@ -18,6 +18,13 @@ from ._version import VERSION
 
 if TYPE_CHECKING:
     from ._asset_signer import AssetSigner
+    from ._bridges._rasters import GDAL_SETTINGS, load_odc, stack_stackstac
+    from ._bridges._storage import (
+        CollectionContainer,
+        CollectionSasCredential,
+        CollectionStorage,
+        GeoCatalogCredentialProvider,
+    )
     from ._client import DEFAULT_SCOPE, PlanetaryComputerProClient
     from ._ingestion_runs import IngestionRunError, IngestionRunProgress, IngestionRunTimeoutError
     from ._lro import OperationConflictError, OperationFailedError
@@ -40,6 +47,13 @@ __version__ = VERSION
 
 # Public name -> the private module that defines it.
 _EXPORTS = {
+    "GDAL_SETTINGS": "._bridges._rasters",
+    "load_odc": "._bridges._rasters",
+    "stack_stackstac": "._bridges._rasters",
+    "CollectionContainer": "._bridges._storage",
+    "CollectionSasCredential": "._bridges._storage",
+    "CollectionStorage": "._bridges._storage",
+    "GeoCatalogCredentialProvider": "._bridges._storage",
     "AssetSigner": "._asset_signer",
     "DEFAULT_SCOPE": "._client",
     "PlanetaryComputerProClient": "._client",
@@ -68,7 +82,12 @@ _EXPORTS = {
 __all__ = [
     "DEFAULT_SCOPE",
     "DEFAULT_STORAGE_HOSTS",
+    "GDAL_SETTINGS",
     "AssetSigner",
+    "CollectionContainer",
+    "CollectionSasCredential",
+    "CollectionStorage",
+    "GeoCatalogCredentialProvider",
     "IngestProgress",
     "IngestionRunError",
     "IngestionRunProgress",
@@ -89,7 +108,9 @@ __all__ = [
     "VisibilityTimeoutError",
     "WriteOutcome",
     "__version__",
+    "load_odc",
     "prepare_for_geocatalog",
+    "stack_stackstac",
 ]
 
 

@@ -64,7 +64,7 @@ nitpick_ignore_regex = [
     # The generated runtime's internals (model base class, type aliases).
     (r"py:.*", r"(_types|_utils)\..*|azure\.planetarycomputer\._generated\._utils\..*"),
     # Private modules and names of ours (underscore modules, type variables, type aliases).
-    (r"py:.*", r"azure\.planetarycomputer\.(\w+\.)*_\w+"),
+    (r"py:.*", r"azure\.planetarycomputer\.(\w+\.)*_\w+(\.\w+)*"),
     (r"py:class", r"StorageHosts|CredentialFactory|Modifier|SearchPager|ProgressArgument|ProgressOption"
      r"|SasTokenCache|SasSigningOperations|RunReference"),
     # The generator writes discriminator values (enum members) as class references.

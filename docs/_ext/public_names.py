@@ -25,9 +25,15 @@ _PRIVATE_MODULES = {
 }
 
 
+# Names that modules import under another name (``as``) for their annotations.
+_ALIASES = {"AsyncPlanetaryComputerProClient": "azure.planetarycomputer.aio.PlanetaryComputerProClient"}
+
+
 def public_targets(target: str) -> list[str]:
     """Where a reference that did not resolve may be documented under its public name."""
     target = target.lstrip("~")
+    if target in _ALIASES:
+        return [_ALIASES[target]]
     match = _PRIVATE_MODEL.match(target)
     if match:
         return [f"azure.planetarycomputer.models.{match.group(1)}"]

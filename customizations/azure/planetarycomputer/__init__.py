@@ -41,12 +41,14 @@ if TYPE_CHECKING:
     from ._storage_hosts import DEFAULT_STORAGE_HOSTS
     from ._tile_grid import Tile
     from ._tiles import TileDownloadError, TileDownloadResult, TileFailure, TileProgress
-    from ._transport import Urllib3Transport
+    from ._transport import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RESPONSE_TIMEOUT, Urllib3Transport
 
 __version__ = VERSION
 
 # Public name -> the private module that defines it.
 _EXPORTS = {
+    "DEFAULT_MAX_RESPONSE_SIZE": "._transport",
+    "DEFAULT_RESPONSE_TIMEOUT": "._transport",
     "GDAL_SETTINGS": "._bridges._rasters",
     "load_odc": "._bridges._rasters",
     "stack_stackstac": "._bridges._rasters",
@@ -80,6 +82,8 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "DEFAULT_RESPONSE_TIMEOUT",
     "DEFAULT_SCOPE",
     "DEFAULT_STORAGE_HOSTS",
     "GDAL_SETTINGS",

@@ -17,7 +17,6 @@ from ._auth import GeoCatalogBearerTokenPolicy
 from ._endpoint import dot_segment, request_origin, validate_endpoint
 from ._generated import PlanetaryComputerProClient as _GeneratedClient
 from ._generated._utils.model_base import Model
-from ._generated.aio.operations import _operations as _generated_aio_operations
 from ._generated.operations import _operations as _generated_operations
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
 from ._redaction import RedactingNetworkTraceLoggingPolicy
@@ -148,8 +147,7 @@ def _guard_model_deserialization(module: Any) -> None:
     module._deserialize = _deserialize
 
 
-_guard_model_deserialization(_generated_operations)
-_guard_model_deserialization(_generated_aio_operations)
+_guard_model_deserialization(_generated_operations)  # the aio client guards its own module
 
 
 def secure_pipeline_kwargs(endpoint: str, kwargs: dict[str, Any]) -> None:

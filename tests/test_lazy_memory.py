@@ -88,7 +88,7 @@ def _peak_while_paging(client: PlanetaryComputerProClient, count: int) -> int:
     before = tracemalloc.get_traced_memory()[0]
     seen = 0
     for item in client.stac.search_items_paged(collections=["memory"], limit=PAGE_SIZE, max_items=count):
-        _ = item.id, item.properties.date_time, item.assets["data"].href, item.geometry.coordinates
+        _ = item.id, item.properties.date_time, item.assets["data"].href, item.geometry.bounding_box
         seen += 1
     assert seen == count
     return tracemalloc.get_traced_memory()[1] - before

@@ -17,8 +17,10 @@ the JSON did. :func:`lazy_model` instead wraps the parsed JSON as it is, without
 * a field that holds a model, a list of models or a map of models (``item.geometry``,
   ``item.properties``, ``item.links``, ``item.assets``) is wrapped the same lazy way the first
   time it is read, over the same JSON objects (edits of a nested model are edits of the JSON). A
-  list or map of models is built once per JSON container: to add or remove entries, assign the
-  field (``item.assets = {...}``) or edit the mapping (``item["assets"]["new"] = {...}``);
+  list or map of models is a ``list`` or ``dict`` whose edits (``item.assets["new"] = asset``,
+  ``item.links.append(link)``) are made to the JSON container too; entries added to or removed
+  from the JSON container directly show up at the next read (an entry replaced there in place
+  does not: assign the field, ``item.assets = {...}``, to replace entries from the JSON side);
 * a field whose JSON value already is exactly what the generated deserializer would return (a
   str/int/float/bool of the field's type, a list of floats, a list of lists of floats, a map of
   strings...) is returned as it is, without the several microseconds the generated descriptor
@@ -29,11 +31,11 @@ the JSON did. :func:`lazy_model` instead wraps the parsed JSON as it is, without
 
 How it hooks in: a generated model keeps its JSON in ``_data`` and describes its fields in
 ``_attr_to_rest_field`` (wire name, deserializer, whether it holds models). ``Lazy<Class>``
-overrides those descriptors with read-only-different ones, and picks classes with the generated
-discriminator hook (``_get_discriminator`` and ``__mapping__``). The conversions themselves are the
-generated deserializers; none is copied. The subclasses are made once per generated class, take no
-part in discriminator dispatch, never recompute the generated field table, and pickle by reference
-to this module.
+overrides those descriptors with ones that read as described (writes still go to the generated
+descriptors), and picks classes with the generated discriminator hook (``_get_discriminator`` and
+``__mapping__``). The conversions themselves are the generated deserializers; none is copied. The
+subclasses are made once per generated class, take no part in discriminator dispatch, never
+recompute the generated field table, and pickle by reference to this module.
 """
 
 from __future__ import annotations

@@ -133,11 +133,12 @@ class _ValueField:
     exactly as the generated descriptor does, but kept beside the JSON instead of written into it.
     """
 
-    __slots__ = ("_check", "_field", "_name")
+    __slots__ = ("_check", "_convert", "_field", "_name")
 
-    def __init__(self, field: Any, check: _Check) -> None:
+    def __init__(self, field: Any, check: _Check, convert: _Converter | None = None) -> None:
         self._field = field
         self._check = check
+        self._convert = convert
         self._name: str = field._rest_name
 
     def __get__(self, instance: Model | None, owner: type | None = None) -> Any:
@@ -154,8 +155,10 @@ class _ValueField:
         if self._check(value):
             typed = value
         else:
-            field = self._field
-            typed = _deserialize(field._type, _serialize(value, field._format), rf=field)
+            typed = self._convert(value) if self._convert is not None else _NOT_CONVERTED
+            if typed is _NOT_CONVERTED:
+                field = self._field
+                typed = _deserialize(field._type, _serialize(value, field._format), rf=field)
         _typed_cache(instance)[self._name] = (value, typed)
         return typed
 
@@ -240,7 +243,7 @@ def _lazy_class(model: type[_M]) -> type[_M]:
         if kind is not None:
             namespace[attribute] = _PlainField(field, kind)
         else:
-            namespace[attribute] = _ValueField(field, _check_for(field))
+            namespace[attribute] = _ValueField(field, _check_for(field), _list_converter_for(field))
     metaclass: Any = type(model)
     lazy_class = cast("type[_M]", metaclass(name, (model,), namespace))
     # Declaring a subclass registers it in its bases' discriminator tables; it must take no part.
@@ -317,6 +320,41 @@ def _check_of(deserializer: Any) -> _Check | None:
         inner_check = _check_of(inner)
         return functools.partial(_is_map_where, inner_check) if inner_check is not None else None
     return None
+
+
+_NOT_CONVERTED: Any = object()
+
+
+def _list_converter_for(field: Any) -> _Converter | None:
+    """For a list (of lists...) of plain values: a converter doing what the generated one does.
+
+    Nested lists are rebuilt as lists, as ``_deserialize_sequence`` does; each value is returned as
+    it is when it already has the plain type, else passed to the generated value deserializer (an
+    int in a float field becomes a float). A value that is not a list where one is expected gives
+    ``_NOT_CONVERTED``, and the generated deserializer handles the whole field. The generated
+    deserializer walks ~15 calls per value (about 160 µs for a 9-vertex polygon whose JSON has an
+    integral coordinate, as PostGIS writes them); this one returns the list in a few.
+    """
+    if field._format is not None:
+        return None
+    depth = 0
+    deserializer = _without_optional(field._type)
+    while isinstance(deserializer, functools.partial) and deserializer.func is _deserialize_sequence:
+        depth += 1
+        deserializer = deserializer.args[0]
+    kind = _default_kind(deserializer)
+    if depth == 0 or kind is None:
+        return None
+    return functools.partial(_convert_lists, depth, kind, deserializer)
+
+
+def _convert_lists(depth: int, kind: type, leaf: Any, value: Any) -> Any:
+    if type(value) is not list:
+        return _NOT_CONVERTED
+    if depth == 1:
+        return [entry if type(entry) is kind else _deserialize(leaf, entry) for entry in value]
+    converted = [_convert_lists(depth - 1, kind, leaf, entry) for entry in value]
+    return _NOT_CONVERTED if any(entry is _NOT_CONVERTED for entry in converted) else converted
 
 
 def _is_exactly(kind: type, value: Any) -> bool:

@@ -30,7 +30,7 @@ from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer._generated._utils.model_base import Model, _deserialize
 from azure.planetarycomputer._lazy_items import lazy_model
 from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
-from azure.planetarycomputer.models import StacAsset, StacCollection, StacItem, StacLink
+from azure.planetarycomputer.models import Polygon, StacAsset, StacCollection, StacItem, StacLink
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_search_lazy_items import FEATURES
@@ -316,3 +316,21 @@ def test_the_async_client_raises_the_same_decode_error() -> None:
             assert (await client.stac.get_collection("c")).id == "sentinel-2-l2a"
 
     asyncio.run(main())
+
+
+def test_integral_coordinates_read_as_floats_and_stay_ints_in_the_mapping() -> None:
+    """PostGIS writes whole-number coordinates as JSON integers; the generated model reads floats."""
+    feature = copy.deepcopy(FEATURES[0])
+    feature["geometry"] = {
+        "type": "Polygon",
+        "coordinates": [[[-120, 45], [-119.5, 45], [-119.5, 46.0], [-120, 45]]],
+    }
+    feature["bbox"] = [-120, 45, -119.5, 46]
+    item, eager = lazy_model(StacItem, copy.deepcopy(feature)), _deserialize(StacItem, copy.deepcopy(feature))
+    assert_same(item, eager, "item")
+    polygon = item.geometry
+    assert isinstance(polygon, Polygon)
+    coordinates = polygon.coordinates
+    assert coordinates[0][0] == [-120.0, 45.0] and type(coordinates[0][0][0]) is float
+    assert polygon.coordinates is coordinates  # converted once, then kept
+    assert item.as_dict() == feature and type(item["geometry"]["coordinates"][0][0][0]) is int

@@ -1,7 +1,9 @@
-"""A loopback HTTP proxy that adds a fixed delay to every response: ``latency_proxy.py PORT UPSTREAM MS``.
+"""A loopback HTTP proxy that delays each response: ``latency_proxy.py PORT UPSTREAM MS [HEADER]``.
 
 Stands for a far-away service in front of the local stand-in: each request is forwarded (keep-alive, one
-upstream connection per thread) and its response held back ``MS`` milliseconds before it is sent.
+upstream connection per thread) and its response held back ``MS`` milliseconds before it is sent. With
+``HEADER`` (``"Name: value"``) that header is added to every forwarded request: the search benchmark
+reaches the stand-in, which wants a bearer token, this way from a client that cannot send headers (rustac).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ HOP_BY_HOP = {
 }
 
 
-def make_handler(upstream: str, delay: float) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    upstream: str, delay: float, extra: dict[str, str] | None = None
+) -> type[BaseHTTPRequestHandler]:
     target = urllib.parse.urlsplit(upstream)
     local = threading.local()
 
@@ -43,6 +47,7 @@ def make_handler(upstream: str, delay: float) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            headers.update(extra or {})
             for attempt in range(2):
                 conn = self._connection()
                 try:
@@ -71,7 +76,11 @@ def make_handler(upstream: str, delay: float) -> type[BaseHTTPRequestHandler]:
 
 def main() -> None:
     port, upstream, delay_ms = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(upstream, delay_ms / 1000))
+    extra = {}
+    if len(sys.argv) > 4:
+        name, _, value = sys.argv[4].partition(":")
+        extra[name.strip()] = value.strip()
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(upstream, delay_ms / 1000, extra))
     server.daemon_threads = True
     print(f"listening on http://127.0.0.1:{port}", flush=True)
     server.serve_forever()

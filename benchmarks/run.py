@@ -1,11 +1,13 @@
 """Benchmarks against the clients users would pick instead, and against the floor.
 
-    python benchmarks/run.py [--quick] [--reps N] [--no-peers] [--only search,import,tiles,latency,stream]
-                             [--latency-ms MS]
+    python benchmarks/run.py [--quick] [--reps N] [--no-peers] [--latency-ms MS] [--only GROUP,...]
 
-Sets up what it needs: the local GeoCatalog stand-in (tests/geocatalog/up), a synthetic collection of
-20,000 small items loaded with pypgstac (skipped when already there), and the peer packages
-(azure-planetarycomputer==1.0.0 from PyPI, pystac-client, httpx) in benchmarks/.venv-peers. Each
+GROUP: search, search-s2, import, tiles, latency, aio-search, aio-tiles, aio-latency, memory, stream.
+
+Sets up what it needs: the local GeoCatalog stand-in (tests/geocatalog/up), synthetic collections of
+20,000 small items and of 5,000 Sentinel-2-L2A-shaped items loaded with pypgstac (skipped when already
+there), and the peer packages (azure-planetarycomputer==1.0.0 from PyPI, pystac-client, rustac, httpx,
+aiohttp) in benchmarks/.venv-peers. Each
 measured client runs in its own subprocess (benchmarks/workers.py), round-robin, N repetitions; the
 medians and the ratios measured in the same run are printed and written to benchmarks/results.json
 and benchmarks/RESULTS.md.
@@ -26,6 +28,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,11 +39,13 @@ ROOT = HERE.parent
 WORKERS = HERE / "workers.py"
 PEERS_VENV = HERE / ".venv-peers"
 PEERS_PYTHON = PEERS_VENV / "bin" / "python"
-PEER_PACKAGES = ["azure-planetarycomputer==1.0.0", "pystac-client", "httpx"]
+PEER_PACKAGES = ["azure-planetarycomputer==1.0.0", "pystac-client", "rustac", "httpx", "aiohttp"]
 STANDIN_PYTHON = ROOT / "tests" / "geocatalog" / ".venv" / "bin" / "python"
 ENDPOINT = os.environ.get("GEOCATALOG_ENDPOINT", "http://127.0.0.1:8811").rstrip("/")
 BENCH_COLLECTION = "bench-items"
 BENCH_ITEMS = 20_000
+S2_COLLECTION = "bench-sentinel-2-l2a"
+S2_ITEMS = 5_000
 TILE_TARGET = {  # one sample NAIP item of the stand-in; the bbox lies inside it
     "collection": "naip-atl",
     "item": "ga_m_sample_05_05",
@@ -50,8 +55,20 @@ TILE_TARGET = {  # one sample NAIP item of the stand-in; the bbox lies inside it
     "format": "png",
 }
 OURS_PYTHON = Path(sys.executable)
+TOKEN = "benchmark-token"
 FLOOR = "floor-httpx"
-GROUPS = ["search", "import", "tiles", "latency", "stream"]  # the scenario groups, in report order
+GROUPS = [  # the scenario groups, in report order
+    "search",
+    "search-s2",
+    "import",
+    "tiles",
+    "latency",
+    "aio-search",
+    "aio-tiles",
+    "aio-latency",
+    "memory",
+    "stream",
+]
 
 
 # ------------------------------------------------------------------------------------------------ setup
@@ -76,11 +93,19 @@ def ensure_standin() -> None:
         subprocess.run([str(ROOT / "tests" / "geocatalog" / "up")], check=True)
 
 
-def ensure_bench_collection(count: int = BENCH_ITEMS) -> None:
-    last = f"/stac/collections/{BENCH_COLLECTION}/items/bench-{count - 1:06d}"
+def ensure_bench_collection(
+    count: int = BENCH_ITEMS, collection: str = BENCH_COLLECTION, shape: str = "small"
+) -> None:
+    if shape == "small":
+        last = f"/stac/collections/{collection}/items/bench-{count - 1:06d}"
+    else:
+        sys.path.insert(0, str(HERE))
+        from seed import sentinel2_item
+
+        last = f"/stac/collections/{collection}/items/{sentinel2_item(collection, count - 1)['id']}"
     if _get(last) == 200:
         return
-    print(f"loading {count} synthetic items into {BENCH_COLLECTION} (pypgstac)", flush=True)
+    print(f"loading {count} synthetic {shape} items into {collection} (pypgstac)", flush=True)
     env = dict(
         os.environ,
         PGHOST="127.0.0.1",
@@ -93,9 +118,10 @@ def ensure_bench_collection(count: int = BENCH_ITEMS) -> None:
         [
             str(STANDIN_PYTHON),
             str(HERE / "seed.py"),
-            str(HERE / ".state" / "seed"),
-            BENCH_COLLECTION,
+            str(HERE / ".state" / f"seed-{shape}"),
+            collection,
             str(count),
+            shape,
         ],
         check=True,
         env=env,
@@ -205,6 +231,55 @@ def search_scenarios(
     return results
 
 
+def search_s2_scenario(
+    max_items: int, limit: int, peers: Path | None, reps: int, collection: str = S2_COLLECTION
+) -> dict[str, Any]:
+    """Realistic search: Sentinel-2-L2A-shaped items, each client reading what users typically read."""
+    clients = pick(
+        {
+            FLOOR: peers,
+            "ours": OURS_PYTHON,
+            "pystac-client items()": peers,
+            "rustac": peers,
+            "official (by hand)": peers,
+        }
+    )
+    params = {"endpoint": ENDPOINT, "collections": [collection], "limit": limit, "max_items": max_items}
+    print(f"search-s2 {max_items} Sentinel-2 items, page size {limit}: {', '.join(clients)}", flush=True)
+    # rustac cannot send the bearer token the stand-in wants: it goes through a proxy adding it (0 ms).
+    # Its wall time includes that hop; its CPU (its own process) does not.
+    with latency_proxy(0, f"Authorization: Bearer {TOKEN}") as proxied:
+        params["rustac_endpoint"] = proxied
+        medians = measure("search-s2", clients, params, reps)
+    return {
+        "scenario": f"search {max_items} Sentinel-2-L2A-shaped items, page size {limit}, realistic reads",
+        "kind": "search",
+        "group": "search-s2",
+        "params": params,
+        "medians": medians,
+        "ratio_to_floor": ratios(medians, FLOOR, ("wall_s", "cpu_s")),
+        "ratio_to_official": ratios(medians, "official (by hand)", ("wall_s", "cpu_s")),
+    }
+
+
+def aio_search_scenario(
+    max_items: int, limit: int, peers: Path | None, reps: int, collections: list[str]
+) -> dict[str, Any]:
+    clients = pick({FLOOR: peers, "ours": OURS_PYTHON, "official (by hand)": peers})
+    params = {"endpoint": ENDPOINT, "collections": collections, "limit": limit, "max_items": max_items}
+    print(f"aio-search {max_items} items, page size {limit}: {', '.join(clients)}", flush=True)
+    medians = measure("aio-search", clients, params, reps)
+    return {
+        "scenario": f"async: search {max_items} items, page size {limit}",
+        "kind": "search",
+        "group": "aio-search",
+        "params": params,
+        "medians": medians,
+        "ratio_to_floor": ratios(medians, FLOOR, ("wall_s", "cpu_s")),
+        "ratio_to_official": ratios(medians, "official (by hand)", ("wall_s", "cpu_s")),
+    }
+
+
 IMPORT_REPS = 15
 """Import timings are a few hundred ms and noisy on a shared machine: more runs than the others."""
 
@@ -239,13 +314,15 @@ def import_scenario(peers: Path | None, reps: int) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def latency_proxy(delay_ms: float) -> Iterator[str]:
-    """A proxy in front of the stand-in that holds every response back `delay_ms` (latency_proxy.py)."""
+def latency_proxy(delay_ms: float, header: str | None = None) -> Iterator[str]:
+    """A proxy in front of the stand-in that holds every response back `delay_ms` (latency_proxy.py),
+    on a free port; with `header` ("Name: value"), added to every request it forwards."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "latency_proxy.py"), str(port), ENDPOINT, str(delay_ms)],
+        [sys.executable, str(HERE / "latency_proxy.py"), str(port), ENDPOINT, str(delay_ms)]
+        + ([header] if header else []),
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -269,18 +346,25 @@ def tiles_scenario(
     max_tiles: int | None,
     concurrency: int,
     latency_ms: float = 0,
+    aio: bool = False,
 ) -> dict[str, Any]:
     if latency_ms:
         with latency_proxy(latency_ms) as url:
-            result = _tiles_scenario(peers, reps, zoom, max_tiles, concurrency, url)
+            result = _tiles_scenario(peers, reps, zoom, max_tiles, concurrency, url, aio)
         result["scenario"] += f", {latency_ms:g} ms added per response (proxy)"
         result["params"]["latency_ms"] = latency_ms
         return result
-    return _tiles_scenario(peers, reps, zoom, max_tiles, concurrency, ENDPOINT)
+    return _tiles_scenario(peers, reps, zoom, max_tiles, concurrency, ENDPOINT, aio)
 
 
 def _tiles_scenario(
-    peers: Path | None, reps: int, zoom: int, max_tiles: int | None, concurrency: int, endpoint: str
+    peers: Path | None,
+    reps: int,
+    zoom: int,
+    max_tiles: int | None,
+    concurrency: int,
+    endpoint: str,
+    aio: bool = False,
 ) -> dict[str, Any]:
     tiles = tile_list(zoom, TILE_TARGET["bbox"], max_tiles)  # type: ignore[arg-type]
     bbox = bbox_of(tiles) if max_tiles else TILE_TARGET["bbox"]
@@ -294,18 +378,21 @@ def _tiles_scenario(
         "tiles": tiles,
         "concurrency": concurrency,
     }
-    clients = pick({FLOOR: peers, "ours": OURS_PYTHON, "official (sequential)": peers})
+    official = "official" if aio else "official (sequential)"
+    clients = pick({FLOOR: peers, "ours": OURS_PYTHON, official: peers})
+    scenario = "aio-tiles" if aio else "tiles"
     print(
-        f"tiles: {len(tiles)} tiles at z{zoom}, concurrency {concurrency}: {', '.join(clients)}", flush=True
+        f"{scenario}: {len(tiles)} tiles at z{zoom}, concurrency {concurrency}: {', '.join(clients)}",
+        flush=True,
     )
-    medians = measure("tiles", clients, params, reps)
+    medians = measure(scenario, clients, params, reps)
     return {
-        "scenario": f"{len(tiles)} tiles (z{zoom}), concurrency {concurrency}",
+        "scenario": f"{'async: ' if aio else ''}{len(tiles)} tiles (z{zoom}), concurrency {concurrency}",
         "kind": "tiles",
         "params": {k: v for k, v in params.items() if k != "tiles"},
         "medians": medians,
         "ratio_to_floor": ratios(medians, FLOOR, ("wall_s", "cpu_s")),
-        "ratio_to_official": ratios(medians, "official (sequential)", ("wall_s", "cpu_s")),
+        "ratio_to_official": ratios(medians, official, ("wall_s", "cpu_s")),
     }
 
 
@@ -360,6 +447,82 @@ def stream_scenario(peers: Path | None, reps: int, size_mb: int) -> dict[str, An
         "ratio_to_floor": ratios(medians, FLOOR, ("wall_s", "cpu_s")),
         "ratio_to_official": ratios(medians, "official", ("wall_s", "cpu_s")),
     }
+
+
+class _PagerHandler(http.server.BaseHTTPRequestHandler):
+    """A search that never ends: any POST /stac/search or GET with ``token=N`` answers page N of
+    `limit` small items with a GET next link; the items are made on the fly, so the server holds
+    nothing and any number of items can be paged through (the memory scenario)."""
+
+    protocol_version = "HTTP/1.1"
+    template = ""
+
+    def _page(self, number: int, limit: int) -> None:
+        first = number * limit
+        features = ",".join(self.template.replace("@ID@", f"m-{first + k:08d}") for k in range(limit))
+        base = f"http://{self.headers.get('Host')}/stac/search"
+        following = f"{base}?limit={limit}&token={number + 1}"
+        body = (
+            '{"type":"FeatureCollection","features":['
+            + features
+            + '],"links":[{"rel":"next","href":"'
+            + following
+            + '","type":"application/geo+json","method":"GET"}]}'
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/geo+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        request = json.loads(self.rfile.read(length) or b"{}")
+        self._page(0, int(request.get("limit") or 100))
+
+    def do_GET(self) -> None:
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+        self._page(int(query.get("token", 0)), int(query.get("limit", 100)))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def memory_scenario(peers: Path | None, reps: int, counts: list[int], limit: int) -> list[dict[str, Any]]:
+    """Peak RSS while paging through `counts` items from a loopback pager server: flat means the
+    peak does not grow with the number of items beyond one page."""
+    sys.path.insert(0, str(HERE))
+    from seed import item
+
+    sample = item("memory", 0, 200)
+    sample["id"] = "@ID@"
+    handler = type("Pager", (_PagerHandler,), {"template": json.dumps(sample, separators=(",", ":"))})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    results = []
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        for count in counts:
+            params = {"endpoint": endpoint, "limit": limit, "max_items": count}
+            clients = pick({FLOOR: peers, "ours": OURS_PYTHON})
+            print(f"memory: {count} items, page size {limit}: {', '.join(clients)}", flush=True)
+            medians = measure("memory", clients, params, reps)
+            results.append(
+                {
+                    "scenario": f"memory: page through {count} items (page size {limit}, loopback server)",
+                    "kind": "search",
+                    "group": "memory",
+                    "params": params,
+                    "medians": medians,
+                    "ratio_to_floor": ratios(medians, FLOOR, ("wall_s", "cpu_s")),
+                    "ratio_to_official": {},
+                }
+            )
+    finally:
+        server.shutdown()
+        server.server_close()
+    return results
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -440,6 +603,9 @@ def run(
     concurrency: int = 8,
     latency_ms: float | None = None,
     stream_mb: int | None = None,
+    s2_collection: str | None = None,
+    s2_items: int | None = None,
+    memory_counts: list[int] | None = None,
     setup: bool = True,
     write: bool = True,
 ) -> dict[str, Any]:
@@ -447,9 +613,12 @@ def run(
     only = only or set(GROUPS)
     reps = reps or (3 if quick else 5)
     if setup:
+        compile_our_bytecode()  # every scenario measures ours as installed, with its bytecode compiled
         ensure_standin()
         if collections is None:
             ensure_bench_collection()
+        if "search-s2" in only and s2_collection is None:
+            ensure_bench_collection(S2_ITEMS, S2_COLLECTION, "sentinel2")
     peers_python = ensure_peers(create=peers and not quick) if peers else None
     if search_sizes is None:
         search_sizes = [(2_000, 100), (2_000, 1_000)] if quick else [(10_000, 100), (10_000, 1_000)]
@@ -468,6 +637,12 @@ def run(
         report["scenarios"] += search_scenarios(
             search_sizes, peers_python, reps, collections or [BENCH_COLLECTION]
         )
+    if "search-s2" in only:
+        report["scenarios"].append(
+            search_s2_scenario(
+                s2_items or (600 if quick else 3_000), 100, peers_python, reps, s2_collection or S2_COLLECTION
+            )
+        )
     if "import" in only:
         report["scenarios"].append(import_scenario(peers_python, reps if quick else max(reps, IMPORT_REPS)))
     if "tiles" in only:
@@ -480,6 +655,24 @@ def run(
             tiles_scenario(peers_python, reps, tile_zoom, max_tiles, concurrency, latency_ms)
         )
         report["scenarios"][-1]["group"] = "latency"
+    if "aio-search" in only:
+        for max_items, limit in search_sizes[:1]:
+            report["scenarios"].append(
+                aio_search_scenario(max_items, limit, peers_python, reps, collections or [BENCH_COLLECTION])
+            )
+    if "aio-tiles" in only:
+        report["scenarios"].append(
+            tiles_scenario(peers_python, reps, tile_zoom, max_tiles, concurrency, aio=True)
+        )
+        report["scenarios"][-1]["group"] = "aio-tiles"
+    if "aio-latency" in only and latency_ms:
+        report["scenarios"].append(
+            tiles_scenario(peers_python, reps, tile_zoom, max_tiles, concurrency, latency_ms, aio=True)
+        )
+        report["scenarios"][-1]["group"] = "aio-latency"
+    if "memory" in only:
+        counts = memory_counts or ([2_000, 20_000] if quick else [10_000, 100_000])
+        report["scenarios"] += memory_scenario(peers_python, reps, counts, 1_000)
     if "stream" in only:
         report["scenarios"].append(stream_scenario(peers_python, reps, stream_mb or (32 if quick else 1024)))
     for s in report["scenarios"]:
@@ -513,7 +706,7 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true", help="measure ours only")
     parser.add_argument(
         "--only",
-        help="comma-separated subset of: search,import,tiles,latency,stream (merged into the last results)",
+        help=f"comma-separated subset of: {','.join(GROUPS)} (merged into the last results)",
     )
     parser.add_argument(
         "--latency-ms",

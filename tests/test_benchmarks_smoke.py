@@ -40,12 +40,36 @@ def test_benchmarks_smoke(peers: bool) -> None:
         collections=["naip-atl", "sentinel-mini"],
         max_tiles=4,
         stream_mb=4,
+        s2_collection="sentinel-mini",  # the realistic reads, on the stand-in's sample items
+        s2_items=5,
+        memory_counts=[300, 1_500],
         setup=False,
         write=False,
     )
-    kinds = [s["kind"] for s in report["scenarios"]]
-    assert kinds == ["search", "import", "tiles", "stream"]
-    search, imports, tiles, stream = report["scenarios"]
+    groups = [s["group"] for s in report["scenarios"]]
+    assert groups == [
+        "search",
+        "search-s2",
+        "import",
+        "tiles",
+        "aio-search",
+        "aio-tiles",
+        "memory",
+        "memory",
+        "stream",
+    ]
+    search, s2, imports, tiles, aio_search, aio_tiles, memory_small, memory_large, stream = report[
+        "scenarios"
+    ]
+    for name, med in s2["medians"].items():
+        assert med["items"] == 5 and med["assets_read"] > 0, name
+    assert len({med["assets_read"] for med in s2["medians"].values()}) == 1  # every client read the same
+    assert all(med["items"] == 200 for med in aio_search["medians"].values())
+    aio_counts = {name: med["tiles"] for name, med in aio_tiles["medians"].items()}
+    assert aio_counts["ours"] >= 4 and len(set(aio_counts.values())) == 1, aio_counts
+    assert memory_small["medians"]["ours"]["items"] == 300
+    assert memory_large["medians"]["ours"]["items"] == 1_500
+    assert memory_large["medians"]["ours"]["maxrss_mb"] > 0
     for name, med in search["medians"].items():
         assert med["items"] == 200, name
         assert med["wall_s"] > 0 and med["cpu_s"] >= 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextvars
+import sys
+import typing
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from azure.core.credentials import TokenCredential
@@ -13,6 +16,7 @@ from azure.core.pipeline.policies import ContentDecodePolicy, SansIOHTTPPolicy
 from ._auth import GeoCatalogBearerTokenPolicy
 from ._endpoint import check_path_parameter, dot_segment, request_origin, validate_endpoint
 from ._generated import PlanetaryComputerProClient as _GeneratedClient
+from ._generated._utils.model_base import Model
 from ._generated._utils.serialization import Serializer
 from ._generated.operations import _operations as _generated_operations
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
@@ -82,12 +86,27 @@ def _install_path_parameter_serializer() -> None:
 _install_path_parameter_serializer()
 
 
+_last_parsed: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
+    "planetarycomputer_last_parsed_json", default=None
+)
+"""The JSON value ``response.json()`` returned last in this thread or task, and its response."""
+
+
+def _target(http_response: Any) -> str:
+    http_request = http_response.request
+    return f"{http_request.method} {urlsplit(http_request.url).path}"
+
+
 class JsonDecodeGuardPolicy(SansIOHTTPPolicy[Any, Any]):
     """Makes ``response.json()`` raise :class:`~azure.core.exceptions.DecodeError` for a non-JSON body.
 
     The operations parse a 200 with ``response.json()``; an empty body or a proxy's HTML page would
     otherwise escape as a bare ``json.JSONDecodeError``. ``DecodeError`` is an ``HttpResponseError``:
     it carries the response (status, headers, body) like any other service error.
+
+    The parsed value is also remembered (per thread or task) with its response, so that the model
+    guard (:func:`_guard_model_deserialization`) can name the request when JSON that is not an
+    object arrives where the operation expects a model.
     """
 
     def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
@@ -96,10 +115,9 @@ class JsonDecodeGuardPolicy(SansIOHTTPPolicy[Any, Any]):
 
         def json() -> Any:
             try:
-                return parse()
+                value = parse()
             except ValueError as error:  # json.JSONDecodeError, or UnicodeDecodeError from the text
-                http_request = http_response.request
-                target = f"{http_request.method} {urlsplit(http_request.url).path}"
+                target = _target(http_response)
                 raise DecodeError(
                     message=(
                         f"the response to {target} is not JSON "
@@ -109,6 +127,8 @@ class JsonDecodeGuardPolicy(SansIOHTTPPolicy[Any, Any]):
                     response=http_response,
                     error=error,
                 ) from error
+            _last_parsed.set((value, http_response))
+            return value
 
         setattr(http_response, "json", json)  # noqa: B010 -- an instance attribute over the method
 
@@ -140,6 +160,54 @@ def guard_content_decoding(pipeline: Any) -> None:
                 ) from None
 
         setattr(policy, "deserialize_from_http_generics", guarded)  # noqa: B010 -- over the classmethod
+
+
+def _expected_json_type(deserializer: Any) -> tuple[type, str] | None:
+    """The JSON type a generated deserializer needs (object for a model, array for a list), if known."""
+    if isinstance(deserializer, type) and issubclass(deserializer, Model):
+        return dict, f"a JSON object (a {deserializer.__name__})"
+    if typing.get_origin(deserializer) is list:
+        return list, f"a JSON array ({deserializer!r})".replace("typing.", "")
+    return None
+
+
+def _guard_model_deserialization(module: Any) -> None:
+    """Make the generated operations of ``module`` refuse JSON of the wrong shape for their model.
+
+    The generated runtime builds a model from whatever a 200 carried: ``[]``, ``"x"`` or ``1``
+    fail deep inside with a bare DeserializationError, ``null`` gives ``None``, and a string where a
+    list is expected gives a list of its characters. The operations call the module's
+    ``_deserialize(<expected type>, response.json())``; this wraps that function (the generated
+    file is not edited) so that such a body raises :class:`~azure.core.exceptions.DecodeError`
+    naming the operation and the request, with the response attached.
+    """
+    original: Callable[..., Any] = module._deserialize
+    if getattr(original, "_checks_json_shape", False):
+        return
+
+    def _deserialize(deserializer: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        expected = _expected_json_type(deserializer)
+        if expected is not None and not isinstance(value, expected[0]):
+            parsed = _last_parsed.get()
+            response = parsed[1] if parsed is not None and parsed[0] is value else None
+            operation = sys._getframe(1).f_code.co_name  # the generated operation method calling us
+            where = (
+                f" (the response to {_target(response)}, status {response.status_code})" if response else ""
+            )
+            raise DecodeError(
+                message=(
+                    f"{operation}: the service's answer{where} is JSON of type {type(value).__name__}, "
+                    f"not {expected[1]}"
+                ),
+                response=response,
+            )
+        return original(deserializer, value, *args, **kwargs)
+
+    _deserialize._checks_json_shape = True  # type: ignore[attr-defined]
+    module._deserialize = _deserialize
+
+
+_guard_model_deserialization(_generated_operations)  # the aio client guards its own module
 
 
 def secure_pipeline_kwargs(endpoint: str, kwargs: dict[str, Any]) -> None:

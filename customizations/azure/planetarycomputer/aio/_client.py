@@ -7,15 +7,24 @@ from typing import Any
 from azure.core.credentials_async import AsyncTokenCredential
 
 from .._auth import AsyncGeoCatalogBearerTokenPolicy
-from .._client import DEFAULT_SCOPE, guard_content_decoding, secure_pipeline_kwargs
+from .._client import (
+    DEFAULT_SCOPE,
+    _guard_model_deserialization,
+    guard_content_decoding,
+    secure_pipeline_kwargs,
+)
 from .._endpoint import validate_endpoint
 from .._generated.aio import PlanetaryComputerProClient as _GeneratedClient
+from .._generated.aio.operations import _operations as _generated_operations
 from .._retry import AsyncGeoCatalogRetryPolicy
 from .._storage_hosts import StorageHosts
 from ._operations import DataOperations, IngestionOperations, SasOperations, StacOperations
 from ._transport import default_transport
 
 __all__ = ["PlanetaryComputerProClient"]
+
+# JSON of the wrong shape for an operation's model raises DecodeError naming the operation
+_guard_model_deserialization(_generated_operations)
 
 
 class PlanetaryComputerProClient(_GeneratedClient):

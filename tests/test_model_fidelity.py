@@ -17,12 +17,12 @@ import typing
 from typing import Any
 
 import pytest
-from _capture import normalize_type, shared_path
+from _capture import data_path, normalize_type
 from azure.planetarycomputer import models
 from azure.planetarycomputer._generated import models as generated_models
 from azure.planetarycomputer._generated._utils.utils import FileType
 
-CONTRACT: dict[str, Any] = json.loads(shared_path("reference", "contract.json").read_text(encoding="utf-8"))
+CONTRACT: dict[str, Any] = json.loads(data_path("contract.json").read_text(encoding="utf-8"))
 MODELS: list[dict[str, Any]] = CONTRACT["models"]
 ENUMS: list[dict[str, Any]] = CONTRACT["enums"]
 

@@ -1,7 +1,7 @@
 """Replay of recorded GeoCatalog traffic through the public client (pytest-recording + vcrpy).
 
 Every contract test is tied to one cassette of ``tests/cassettes/`` (written by
-``tests/recordings_to_cassettes.py`` from the recordings in ``shared/recordings``) with
+``tests/recordings_to_cassettes.py`` from the recordings in ``tests/data/recordings``) with
 :func:`cassette`, and receives a :class:`Replay`. The fixture runs each test twice, with the sync and
 the async client, so one test body checks both: :func:`settle`, :func:`read_stream` and :func:`collect`
 accept either flavour's return values.

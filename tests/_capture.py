@@ -60,6 +60,7 @@ __all__ = [
     "format_type",
     "normalize_type",
     "recordings_dir",
+    "shared_path",
     "type_node",
 ]
 
@@ -462,6 +463,11 @@ def data_path(*parts: str) -> Path:
     return path
 
 
+# The former name, from when these files lay in ../shared/ beside the repository; tests written in
+# parallel branches still call it. Same layout under "recordings"; use data_path in new tests.
+shared_path = data_path
+
+
 def recordings_dir() -> Path:
     """The recordings the generic replay tests go through: ``GEOCATALOG_RECORDINGS`` when set (to try
     recordings the repository does not hold), else tests/data/recordings.
@@ -481,6 +487,8 @@ def recordings_dir() -> Path:
 # --------------------------------------------------------------------------------------------------
 
 TypeNode = tuple[str, tuple[Any, ...]]
+# ``X | Y`` builds a types.UnionType from Python 3.10 on; before, only typing.Union exists.
+_UNION_TYPE: Any = getattr(types, "UnionType", typing.Union)
 _TOKEN = re.compile(r"\s*([A-Za-z_][\w.]*|\[|\]|,|\||\.\.\.)")
 _ALIASES = {"List": "list", "Dict": "dict", "Tuple": "tuple", "Set": "set", "NoneType": "None"}
 
@@ -500,7 +508,7 @@ def _annotation_text(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     if origin is None:
         return getattr(annotation, "__name__", None) or getattr(annotation, "_name", None) or repr(annotation)
-    if origin is typing.Union or origin is types.UnionType:
+    if origin is typing.Union or origin is _UNION_TYPE:
         name = "Union"
     else:
         name = getattr(origin, "__name__", None) or getattr(origin, "_name", None) or repr(origin)

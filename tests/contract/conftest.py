@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import importlib
+import importlib.metadata
 import importlib.util
 import inspect
 import json
@@ -191,6 +193,32 @@ VCRPY_MISSING = (
     "recording, test_replay_every_recording.py, needs neither and runs everywhere)"
 )
 _VCRPY = all(importlib.util.find_spec(name) is not None for name in ("vcr", "pytest_recording"))
+
+
+def _urllib3_headers_for_vcrpy8() -> None:
+    """Give urllib3 the header mapping its API promises when vcrpy is older than 9.
+
+    vcrpy before 9 (the newest on Python 3.10) answers urllib3 2 with an ``http.client`` header object
+    where urllib3's responses carry an ``HTTPHeaderDict`` (``itermerged()``...); vcrpy 9 converts it
+    in its urllib3 connection stubs, and this does the same for older ones.
+    """
+    from urllib3 import HTTPHeaderDict
+
+    urllib3_stubs = importlib.import_module("vcr.stubs.urllib3_stubs")  # absent where vcrpy is: no types
+
+    for stub in (urllib3_stubs.VCRRequestsHTTPConnection, urllib3_stubs.VCRRequestsHTTPSConnection):
+        recorded_response = stub.getresponse
+
+        def getresponse(self: Any, *args: Any, _recorded: Any = recorded_response, **kwargs: Any) -> Any:
+            response = _recorded(self, *args, **kwargs)
+            response.headers = HTTPHeaderDict(response.getheaders())
+            return response
+
+        stub.getresponse = getresponse
+
+
+if _VCRPY and int(importlib.metadata.version("vcrpy").split(".")[0]) < 9:
+    _urllib3_headers_for_vcrpy8()
 
 
 def cassette_marks(name: str) -> tuple[pytest.MarkDecorator, ...]:

@@ -54,7 +54,8 @@ TILE_TARGET = {  # one sample NAIP item of the stand-in; the bbox lies inside it
     "asset_band_indices": ["image|1,2,3"],
     "format": "png",
 }
-OURS_PYTHON = Path(sys.executable)
+OURS_VENV = HERE / ".venv-ours"
+OURS_PYTHON = Path(sys.executable)  # run() replaces it with ensure_ours() when it sets things up
 TOKEN = "benchmark-token"
 FLOOR = "floor-httpx"
 GROUPS = [  # the scenario groups, in report order
@@ -135,6 +136,45 @@ def ensure_peers(create: bool) -> Path | None:
         subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
         subprocess.run([str(PEERS_PYTHON), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
     return PEERS_PYTHON if PEERS_PYTHON.exists() else None
+
+
+def _imports_from_source_tree(python: Path) -> bool:
+    """Whether ``python`` imports azure.planetarycomputer from this checkout (editable), or not at all."""
+    probe = (
+        "import importlib.util as u\n"
+        "try:\n    s = u.find_spec('azure.planetarycomputer')\nexcept ImportError:\n    s = None\n"
+        "print(s.origin if s and s.origin else '')"
+    )
+    result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=True)
+    origin = result.stdout.strip()
+    return not origin or (ROOT / "customizations") in Path(origin).resolve().parents
+
+
+def ensure_ours() -> Path:
+    """The python that runs our client: one with our wheel installed, as users have it.
+
+    An editable install imports from the source tree (with no bytecode where PYTHONDONTWRITEBYTECODE
+    is set), which inflates import time and memory. When this python already has the wheel installed
+    (as in .ci/run), it is used; otherwise the wheel is built from this checkout (sdist, then the
+    wheel from it) and reinstalled into benchmarks/.venv-ours.
+    """
+    if not _imports_from_source_tree(Path(sys.executable)):
+        return Path(sys.executable)
+    python = OURS_VENV / "bin" / "python"
+    dist = OURS_VENV / "dist"
+    print(f"building our wheel and installing it into {OURS_VENV}", flush=True)
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(OURS_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "build"], check=True)
+    for old in dist.glob("*"):
+        old.unlink()
+    build = [str(python), "-m", "build", "--outdir", str(dist), str(ROOT)]
+    subprocess.run(build, check=True, stdout=subprocess.DEVNULL)
+    [wheel] = dist.glob("*.whl")
+    pip = [str(python), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, f"{wheel}[all]"], check=True)  # the dependencies, once
+    subprocess.run([*pip, "--force-reinstall", "--no-deps", str(wheel)], check=True)  # same version, new code
+    return python
 
 
 def tile_list(zoom: int, bbox: list[float], max_tiles: int | None) -> list[list[int]]:
@@ -291,6 +331,8 @@ def compile_our_bytecode() -> None:
     environments) keeps Python from caching its bytecode: each import would compile ~2 MB of
     generated source, which no user's installed package does.
     """
+    if not _imports_from_source_tree(OURS_PYTHON):
+        return  # an installed wheel: pip compiled it
     # compileall does not follow the _generated symlink: the generated tree is compiled on its own
     for tree in (ROOT / "customizations" / "azure", ROOT / "generated" / "python"):
         subprocess.run(
@@ -610,9 +652,11 @@ def run(
     write: bool = True,
 ) -> dict[str, Any]:
     """Run the scenarios and return the report (also written to results.json and RESULTS.md if `write`)."""
+    global OURS_PYTHON
     only = only or set(GROUPS)
     reps = reps or (3 if quick else 5)
     if setup:
+        OURS_PYTHON = ensure_ours()
         compile_our_bytecode()  # every scenario measures ours as installed, with its bytecode compiled
         ensure_standin()
         if collections is None:

@@ -14,8 +14,9 @@ headers, body bytes, multipart files) and answer it with a canned response chose
 ``FakeTokenCredential`` / ``FakeAsyncTokenCredential`` hand out a fixed bearer token and count the
 scopes they were asked for.
 
-Also shared by the contract tests: ``shared_path`` (the wire contract and recordings in shared/) and
-``normalize_type`` / ``type_node`` (one spelling for equivalent type annotations).
+Also shared by the contract tests: ``data_path`` (the wire contract and recordings in tests/data/),
+``recordings_dir`` (the recordings to replay generically) and ``normalize_type`` / ``type_node`` (one
+spelling for equivalent type annotations).
 """
 
 from __future__ import annotations
@@ -55,9 +56,10 @@ __all__ = [
     "FakeAsyncTokenCredential",
     "FakeTokenCredential",
     "OperationResponder",
+    "data_path",
     "format_type",
     "normalize_type",
-    "shared_path",
+    "recordings_dir",
     "type_node",
 ]
 
@@ -446,19 +448,31 @@ class FakeAsyncTokenCredential:
 # --------------------------------------------------------------------------------------------------
 
 
-def shared_path(*parts: str) -> Path:
-    """A file under the project's shared/ folder (the wire contract, recordings).
+TEST_DATA = Path(__file__).resolve().parent / "data"
+"""Facts about the service the tests read: ``contract.json`` (the wire contract) and ``recordings/``
+(recorded live traffic, Azure SDK test-proxy JSON). Part of the repository, so every clone can run the
+tests."""
 
-    shared/ lies beside the repository (``/work/shared`` for ``/work/main``; CI lays a copy beside
-    its clone); ``PLANETARYCOMPUTER_SHARED_DIR`` overrides the location.
-    """
-    override = os.environ.get("PLANETARYCOMPUTER_SHARED_DIR")
-    base = Path(override) if override else Path(__file__).resolve().parents[2] / "shared"
-    path = base.joinpath(*parts)
+
+def data_path(*parts: str) -> Path:
+    """A file or folder under tests/data: ``data_path("contract.json")``, ``data_path("recordings", n)``."""
+    path = TEST_DATA.joinpath(*parts)
     if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing: the tests read the shared inputs (contract, recordings) from there"
-        )
+        raise FileNotFoundError(f"{path} is missing: the tests read the service's contract and recordings")
+    return path
+
+
+def recordings_dir() -> Path:
+    """The recordings the generic replay tests go through: ``GEOCATALOG_RECORDINGS`` when set (to try
+    recordings the repository does not hold), else tests/data/recordings.
+
+    Tests that need one particular recording read it with :func:`data_path` instead: their expectations
+    are about that file.
+    """
+    override = os.environ.get("GEOCATALOG_RECORDINGS")
+    path = Path(override) if override else TEST_DATA / "recordings"
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path} is not a folder of recordings (set by GEOCATALOG_RECORDINGS?)")
     return path
 
 
@@ -467,6 +481,8 @@ def shared_path(*parts: str) -> Path:
 # --------------------------------------------------------------------------------------------------
 
 TypeNode = tuple[str, tuple[Any, ...]]
+# ``X | Y`` builds a types.UnionType from Python 3.10 on; before, only typing.Union exists.
+_UNION_TYPE: Any = getattr(types, "UnionType", typing.Union)
 _TOKEN = re.compile(r"\s*([A-Za-z_][\w.]*|\[|\]|,|\||\.\.\.)")
 _ALIASES = {"List": "list", "Dict": "dict", "Tuple": "tuple", "Set": "set", "NoneType": "None"}
 
@@ -486,7 +502,7 @@ def _annotation_text(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     if origin is None:
         return getattr(annotation, "__name__", None) or getattr(annotation, "_name", None) or repr(annotation)
-    if origin is typing.Union or origin is types.UnionType:
+    if origin is typing.Union or origin is _UNION_TYPE:
         name = "Union"
     else:
         name = getattr(origin, "__name__", None) or getattr(origin, "_name", None) or repr(origin)

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tests/recordings_to_cassettes.py          # (re)write tests/cassettes/** from ../shared/recordings
+    python tests/recordings_to_cassettes.py          # (re)write tests/cassettes/** from tests/data/recordings
     python tests/recordings_to_cassettes.py --check  # exit 1 if a cassette is missing or out of date
     python tests/recordings_to_cassettes.py --recordings DIR --out DIR
 
@@ -65,7 +65,7 @@ __all__ = [
     "scrub_value",
 ]
 
-DEFAULT_RECORDINGS = Path(__file__).resolve().parents[2] / "shared" / "recordings"
+DEFAULT_RECORDINGS = Path(__file__).resolve().parent / "data" / "recordings"
 DEFAULT_CASSETTES = Path(__file__).resolve().parent / "cassettes"
 
 REDACTED = "REDACTED"

@@ -21,7 +21,7 @@ from _capture import (
     CapturingTransport,
     FakeAsyncTokenCredential,
     FakeTokenCredential,
-    shared_path,
+    data_path,
 )
 from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer._bridges import from_pystac, to_pystac
@@ -37,7 +37,7 @@ ENDPOINT = "https://cat.geocatalog.spatio.azure.com"
 
 
 def _bodies() -> Iterator[Any]:
-    for path in sorted(shared_path("recordings").glob("*.json")):
+    for path in sorted(data_path("recordings").glob("*.json")):
         for entry in json.loads(path.read_text())["Entries"]:
             yield entry["ResponseBody"]
 

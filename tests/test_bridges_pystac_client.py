@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pystac
 import pytest
 import requests
-from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential, shared_path
+from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential, data_path
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer._bridges import (
@@ -240,7 +240,7 @@ SECRET = "SECRETsig0123"
 
 
 def recorded_item() -> dict[str, Any]:
-    entries = json.loads(shared_path("recordings", RECORDED_ITEM).read_text())["Entries"]
+    entries = json.loads(data_path("recordings", RECORDED_ITEM).read_text())["Entries"]
     [item] = [
         e["ResponseBody"]
         for e in entries

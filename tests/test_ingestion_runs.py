@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential, shared_path
+from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential, data_path
 from azure.core.exceptions import HttpResponseError
 from azure.core.polling import LROPoller
 from azure.planetarycomputer import PlanetaryComputerProClient
@@ -38,9 +38,7 @@ RUNS = f"/inma/collections/{COLLECTION}/ingestions/{INGESTION}/runs"
 
 
 def recording(name: str) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = json.loads(shared_path("recordings", PREFIX + name).read_text())[
-        "Entries"
-    ]
+    entries: list[dict[str, Any]] = json.loads(data_path("recordings", PREFIX + name).read_text())["Entries"]
     return entries
 
 

@@ -3,7 +3,7 @@
 ``list_collections`` -> ``get_collections``, ``search_items`` -> ``search``,
 ``create_or_update_collection`` -> ``get_collection`` + ``begin_create_collection`` (404) or
 ``replace_collection``, ``data.get_item_tile`` -> ``get_tile``. Responses are the recorded ones
-(``shared/recordings``), with the recorded hosts replaced by the test endpoint.
+(``tests/data/recordings``), with the recorded hosts replaced by the test endpoint.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from _capture import (
     CapturingTransport,
     FakeAsyncTokenCredential,
     FakeTokenCredential,
-    shared_path,
+    data_path,
 )
 from azure.core.exceptions import HttpResponseError
 from azure.planetarycomputer import PlanetaryComputerProClient
@@ -42,7 +42,7 @@ _RECORDED_HOST = re.compile(
 
 def recording(fragment: str) -> list[dict[str, Any]]:
     """The entries of the one recording whose file name contains ``fragment``, hosts rewritten."""
-    [path] = [p for p in shared_path("recordings").glob("*.json") if fragment in p.name]
+    [path] = [p for p in data_path("recordings").glob("*.json") if fragment in p.name]
     text = _RECORDED_HOST.sub(ENDPOINT, path.read_text())
     return json.loads(text)["Entries"]
 

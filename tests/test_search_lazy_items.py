@@ -13,7 +13,7 @@ import pickle
 from typing import Any
 
 import pytest
-from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential, shared_path
+from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential, data_path
 from azure.planetarycomputer import PlanetaryComputerProClient
 from azure.planetarycomputer._generated._utils.model_base import Model, SdkJSONEncoder, _deserialize
 from azure.planetarycomputer._lazy_items import lazy_model
@@ -36,8 +36,8 @@ ENDPOINT = "https://cat.geocatalog.spatio.azure.com"
 def recorded_features() -> list[dict[str, Any]]:
     features = []
     paths = [
-        *shared_path("recordings").glob("*search_items*.json"),
-        *shared_path("recordings").glob("*get_item.json"),
+        *data_path("recordings").glob("*search_items*.json"),
+        *data_path("recordings").glob("*get_item.json"),
     ]
     for path in sorted(paths):
         for entry in json.loads(path.read_text())["Entries"]:

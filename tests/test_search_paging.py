@@ -2,7 +2,7 @@
 
 Every test runs the real client over a fake transport. ``StacSearchService`` answers like the
 GeoCatalog's ``/stac/search``: pages built from the features of the recorded searches in
-``shared/recordings``, with ``rel="next"`` links in the style under test (POST with a full body as
+``tests/data/recordings``, with ``rel="next"`` links in the style under test (POST with a full body as
 the live service sends, POST with ``merge``, or GET with a token in the query).
 """
 
@@ -24,7 +24,7 @@ from _capture import (
     CapturingTransport,
     FakeAsyncTokenCredential,
     FakeTokenCredential,
-    shared_path,
+    data_path,
 )
 from azure.core.exceptions import (
     ClientAuthenticationError,
@@ -50,7 +50,7 @@ SEARCH_URL = f"{ENDPOINT}/stac/search?api-version=2026-04-15"
 def recorded_features() -> list[dict[str, Any]]:
     """The distinct features of the recorded searches, in recorded order."""
     features: dict[str, dict[str, Any]] = {}
-    for path in sorted(shared_path("recordings").glob("*search_items*.json")):
+    for path in sorted(data_path("recordings").glob("*search_items*.json")):
         for entry in json.loads(path.read_text())["Entries"]:
             for feature in entry["ResponseBody"].get("features", []):
                 features.setdefault(feature["id"], feature)

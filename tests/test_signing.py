@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import pytest
-from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential, shared_path
+from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential, data_path
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.planetarycomputer import PlanetaryComputerProClient
@@ -45,7 +45,7 @@ MANAGED = "https://acct.blob.core.windows.net/naip-atl-bf48131e/b80/item-1/image
 
 def recorded(name: str) -> dict[str, Any]:
     file, entry = RECORDINGS[name]
-    body: dict[str, Any] = json.loads(shared_path("recordings", file).read_text())["Entries"][entry][
+    body: dict[str, Any] = json.loads(data_path("recordings", file).read_text())["Entries"][entry][
         "ResponseBody"
     ]
     return body

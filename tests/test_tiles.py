@@ -27,7 +27,7 @@ from _capture import (
     CapturedRequest,
     CapturingTransport,
     FakeTokenCredential,
-    shared_path,
+    data_path,
 )
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 from azure.core.pipeline.transport import RequestsTransport
@@ -86,7 +86,7 @@ def make_client(responder: Any = tile_responder, **kwargs: Any) -> tuple[Planeta
 
 
 def service_tile_matrix_set(tms_id: str = "WebMercatorQuad") -> dict[str, Any]:
-    recording = json.loads(shared_path("recordings", TILE_MATRIX_SETS_RECORDING).read_text())
+    recording = json.loads(data_path("recordings", TILE_MATRIX_SETS_RECORDING).read_text())
     definition: dict[str, Any] = recording["Entries"][0]["ResponseBody"]
     return {**definition, "id": tms_id}
 

@@ -1,6 +1,6 @@
 """Statistics and info maps come back typed: ``stats["b1"].mean``, ``stats["image"]["b1"].percentile98``.
 
-The responses are the recorded ones of a live GeoCatalog (shared/recordings), served through the
+The responses are the recorded ones of a live GeoCatalog (tests/data/recordings), served through the
 capturing transport to the sync and the aio client.
 """
 
@@ -17,7 +17,7 @@ from _capture import (
     CapturingTransport,
     FakeAsyncTokenCredential,
     FakeTokenCredential,
-    shared_path,
+    data_path,
 )
 from azure.core.rest import HttpRequest
 from azure.planetarycomputer import PlanetaryComputerProClient, models
@@ -39,7 +39,7 @@ TYPED_OPERATIONS = {
 
 def recorded_body(scenario: str, path_part: str) -> Any:
     """The JSON body the live service answered to the request whose path contains ``path_part``."""
-    [recording] = [p for p in shared_path("recordings").iterdir() if scenario in p.name]
+    [recording] = [p for p in data_path("recordings").iterdir() if scenario in p.name]
     entries = json.loads(recording.read_text(encoding="utf-8"))["Entries"]
     for entry in entries:
         if path_part in entry["RequestUri"].split("?")[0] and entry["StatusCode"] == 200:

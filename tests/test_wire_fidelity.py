@@ -1,4 +1,4 @@
-"""Every operation of the wire contract (shared/reference/contract.json), sync and aio.
+"""Every operation of the wire contract (tests/data/contract.json), sync and aio.
 
 For each of the 144 operations and both clients this checks
 
@@ -39,9 +39,9 @@ from _capture import (
     FakeAsyncTokenCredential,
     FakeTokenCredential,
     OperationResponder,
+    data_path,
     format_type,
     normalize_type,
-    shared_path,
     type_node,
 )
 from azure.core.async_paging import AsyncItemPaged
@@ -50,7 +50,7 @@ from azure.core.polling import AsyncLROPoller, LROPoller
 from azure.planetarycomputer import PlanetaryComputerProClient, models
 from azure.planetarycomputer.aio import PlanetaryComputerProClient as AsyncPlanetaryComputerProClient
 
-CONTRACT: dict[str, Any] = json.loads(shared_path("reference", "contract.json").read_text(encoding="utf-8"))
+CONTRACT: dict[str, Any] = json.loads(data_path("contract.json").read_text(encoding="utf-8"))
 OPERATIONS: list[dict[str, Any]] = CONTRACT["operations"]
 API_VERSION: str = CONTRACT["api_version"]
 GROUPS: list[str] = CONTRACT["client"]["groups"]

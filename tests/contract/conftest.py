@@ -1,7 +1,7 @@
 """Replay of recorded GeoCatalog traffic through the public client (pytest-recording + vcrpy).
 
 Every contract test is tied to one cassette of ``tests/cassettes/`` (written by
-``tests/recordings_to_cassettes.py`` from the recordings in ``shared/recordings``) with
+``tests/recordings_to_cassettes.py`` from the recordings in ``tests/data/recordings``) with
 :func:`cassette`, and receives a :class:`Replay`. The fixture runs each test twice, with the sync and
 the async client, so one test body checks both: :func:`settle`, :func:`read_stream` and :func:`collect`
 accept either flavour's return values.
@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import importlib
+import importlib.metadata
+import importlib.util
 import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
@@ -56,6 +59,7 @@ __all__ = [
     "PNG_MAGIC",
     "REPLAY_SUMMARY",
     "UTC",
+    "VCRPY_MISSING",
     "AsyncRecordedPolls",
     "RecordedPolls",
     "Replay",
@@ -160,6 +164,7 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-recording's hook; the plugin is absent on Python 3.9
 def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
     vcr.register_matcher("query", match_query)
     vcr.register_matcher("body", match_body)
@@ -182,9 +187,47 @@ def vcr_cassette_dir() -> str:
     return str(CASSETTES)
 
 
+VCRPY_MISSING = (
+    "the cassette replay needs vcrpy and pytest-recording, which the test extra installs on Python 3.10+ "
+    "only: on 3.9 vcrpy requires urllib3<2 and this package urllib3>=2 (the generic replay of every "
+    "recording, test_replay_every_recording.py, needs neither and runs everywhere)"
+)
+_VCRPY = all(importlib.util.find_spec(name) is not None for name in ("vcr", "pytest_recording"))
+
+
+def _urllib3_headers_for_vcrpy8() -> None:
+    """Give urllib3 the header mapping its API promises when vcrpy is older than 9.
+
+    vcrpy before 9 (the newest on Python 3.10) answers urllib3 2 with an ``http.client`` header object
+    where urllib3's responses carry an ``HTTPHeaderDict`` (``itermerged()``...); vcrpy 9 converts it
+    in its urllib3 connection stubs, and this does the same for older ones.
+    """
+    from urllib3 import HTTPHeaderDict
+
+    urllib3_stubs = importlib.import_module("vcr.stubs.urllib3_stubs")  # absent where vcrpy is: no types
+
+    for stub in (urllib3_stubs.VCRRequestsHTTPConnection, urllib3_stubs.VCRRequestsHTTPSConnection):
+        recorded_response = stub.getresponse
+
+        def getresponse(self: Any, *args: Any, _recorded: Any = recorded_response, **kwargs: Any) -> Any:
+            response = _recorded(self, *args, **kwargs)
+            response.headers = HTTPHeaderDict(response.getheaders())
+            return response
+
+        stub.getresponse = getresponse
+
+
+if _VCRPY and int(importlib.metadata.version("vcrpy").split(".")[0]) < 9:
+    _urllib3_headers_for_vcrpy8()
+
+
 def cassette_marks(name: str) -> tuple[pytest.MarkDecorator, ...]:
     """The marks that replay ``tests/cassettes/<name>.yaml``, e.g. for ``pytest.param(marks=...)``."""
-    return (pytest.mark.vcr, pytest.mark.default_cassette(name))
+    return (
+        pytest.mark.skipif(not _VCRPY, reason=VCRPY_MISSING),
+        pytest.mark.vcr,
+        pytest.mark.default_cassette(name),
+    )
 
 
 def cassette(name: str) -> Callable[[F], F]:

@@ -1,14 +1,22 @@
-"""No secret in any cassette under tests/; the cassettes are what the converter makes of the recordings.
+"""No secret in any cassette or recording under tests/; the cassettes are what the converter makes of the
+recordings.
 
 Every cassette (each ``.yaml``/``.yml``/``.json`` file in a ``cassettes`` folder, and each vcrpy YAML
 cassette anywhere else under tests/) is parsed and each string in it -- URIs, header names and values,
 bodies, binary bodies included -- is searched for an ``Authorization`` header, a bearer token or a SAS
 signature (``sig=``/``sig%3D``) whose value is anything but ``REDACTED``.
+
+The recorded live traffic the cassettes come from (tests/data/recordings, Azure SDK test-proxy JSON) is
+part of the repository too and gets the same search, base64 bodies decoded; there the recorder's own
+placeholder ``Sanitized`` is an accepted signature value as well.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
+import binascii
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,6 +95,104 @@ def secrets_in(path: Path) -> list[str]:
     return found
 
 
+_RECORDER_PLACEHOLDERS = {"REDACTED", "Sanitized"}
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _decoded_base64(value: str) -> str | None:
+    """The bytes a base64 string stands for (the recorder stores images that way), as latin-1 text."""
+    if len(value) % 4 or not _BASE64.fullmatch(value):
+        return None
+    try:
+        return base64.b64decode(value, validate=True).decode("latin-1")
+    except binascii.Error:
+        return None
+
+
+def recording_secrets_in(path: Path) -> list[str]:
+    """What in the test-proxy recording at ``path`` looks like a credential or an unsanitized signature."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    found = [
+        f"entry {index} {side}: {name} header"
+        for index, entry in enumerate(data.get("Entries") or [])
+        for side in ("RequestHeaders", "ResponseHeaders")
+        for name in entry.get(side) or {}
+        if name.lower() in _SECRET_HEADERS
+    ]
+    for where, value in _strings(data, path.name):
+        decoded = _decoded_base64(value)
+        for text in (value,) if decoded is None else (value, decoded):
+            if _BEARER.search(text):
+                found.append(f"{where}: bearer token")
+            found.extend(
+                f"{where}: sig={match.group(1)!r}"
+                for match in _SIGNATURE.finditer(text)
+                if match.group(1) not in _RECORDER_PLACEHOLDERS
+            )
+    return found
+
+
+def test_there_are_recordings() -> None:
+    assert len(list(DEFAULT_RECORDINGS.glob("*.json"))) >= 85
+
+
+@pytest.mark.parametrize(
+    "path", sorted(DEFAULT_RECORDINGS.glob("*.json")), ids=lambda path: path.name.split(".py", 1)[-1]
+)
+def test_recording_holds_no_secret(path: Path) -> None:
+    assert recording_secrets_in(path) == []
+
+
+def _recording(signature: str, request_headers: dict[str, str], debug_header: str) -> dict[str, Any]:
+    """A two-entry test-proxy recording with SAS signatures in a URI, a base64 body and a JSON body."""
+    png = b"\x89PNG\r\n\x1a\n...https://a/b?sv=1&sig=" + signature.encode() + b"&w=256 ..."
+    return {
+        "Entries": [
+            {
+                "RequestUri": "https://host.example/sas/sign?href=https%3A%2F%2Fa.blob.core.windows.net"
+                f"%2Fc%3Fsv%3D1%26sig%3D{signature}",
+                "RequestMethod": "GET",
+                "RequestHeaders": {"User-Agent": "azsdk-python", **request_headers},
+                "RequestBody": None,
+                "StatusCode": 200,
+                "ResponseHeaders": {"Content-Type": "image/png", "X-Debug": debug_header},
+                "ResponseBody": base64.b64encode(png).decode(),
+            },
+            {
+                "RequestUri": "https://host.example/sas/token/naip",
+                "RequestMethod": "GET",
+                "RequestHeaders": {},
+                "RequestBody": None,
+                "StatusCode": 200,
+                "ResponseHeaders": {"Content-Type": "application/json"},
+                "ResponseBody": {"token": f"sv=2021-01-01&st=Sanitized&sig={signature}"},
+            },
+        ],
+        "Variables": {},
+    }
+
+
+def test_the_recording_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
+    leaky = tmp_path / "leaky.json"
+    leaky.write_text(
+        json.dumps(_recording("c2VjcmV0", {"Authorization": "Sanitized"}, "Bearer eyJ0eXAiOiJKV1QiLCJh")),
+        encoding="utf-8",
+    )
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(_recording("Sanitized", {}, "cache miss")), encoding="utf-8")
+
+    found = recording_secrets_in(leaky)
+    assert "entry 0 RequestHeaders: Authorization header" in found
+    assert any(line.endswith("bearer token") for line in found)
+    # percent-encoded in the URI, in the base64 body and in the JSON body
+    assert [line for line in found if "c2VjcmV0" in line] == [
+        "leaky.json/Entries[0]/RequestUri: sig='c2VjcmV0'",
+        "leaky.json/Entries[0]/ResponseBody: sig='c2VjcmV0'",
+        "leaky.json/Entries[1]/ResponseBody/token: sig='c2VjcmV0'",
+    ]
+    assert recording_secrets_in(clean) == []
+
+
 def test_there_are_cassettes() -> None:
     assert len(list(CASSETTES.rglob("*.yaml"))) >= 85
 
@@ -137,8 +243,9 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
 
 def test_cassettes_are_current() -> None:
     """Each recording converts to exactly the committed cassette, and no other cassette exists."""
-    if not DEFAULT_RECORDINGS.is_dir():
-        pytest.skip(f"no recordings at {DEFAULT_RECORDINGS} to compare the cassettes with")
+    assert DEFAULT_RECORDINGS.is_dir(), (
+        "the recordings the cassettes are made from are part of the repository"
+    )
     expected = convert_all(DEFAULT_RECORDINGS, CASSETTES)
     stale = [
         str(path.relative_to(CASSETTES))

@@ -1,12 +1,13 @@
 """Every recorded exchange, replayed generically through the public sync client.
 
-Nothing here knows the particular recordings. For every ``*.json`` in ``shared/recordings`` and every
-entry in it, the contract operation is found whose method and path template match the recorded request
-(templates may hold several parameters in one segment, e.g. ``/bbox/{minx},{miny},{maxx},{maxy}.{format}``
-or ``/tiles/{z}/{x}/{y}@{scale}x.{format}``), and the Python call is derived from the request: path
-parameters become positional arguments of their ``python_type`` (``13.0`` -> float), query parameters
-keyword arguments (wire name -> Python name; ``multi`` arrays from repeated parameters, ``csv`` arrays
-split on literal commas, booleans from ``true``/``false``), the JSON or multipart body the ``body``.
+Nothing here knows the particular recordings. For every ``*.json`` in ``tests/data/recordings`` (or in
+the folder ``GEOCATALOG_RECORDINGS`` names) and every entry in it, the contract operation is found whose
+method and path template match the recorded request (templates may hold several parameters in one
+segment, e.g. ``/bbox/{minx},{miny},{maxx},{maxy}.{format}`` or ``/tiles/{z}/{x}/{y}@{scale}x.{format}``),
+and the Python call is derived from the request: path parameters become positional arguments of their
+``python_type`` (``13.0`` -> float), query parameters keyword arguments (wire name -> Python name;
+``multi`` arrays from repeated parameters, ``csv`` arrays split on literal commas, booleans from
+``true``/``false``), the JSON or multipart body the ``body``.
 
 The call runs against a fake transport that holds just that exchange -- plus, for a long-running
 operation, the recorded polls of ``/inma/operations/{id}`` that follow it, and for a paged one the
@@ -27,19 +28,22 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from _capture import CannedResponse, CapturedRequest, CapturingTransport, FakeTokenCredential
+from _capture import (
+    CannedResponse,
+    CapturedRequest,
+    CapturingTransport,
+    FakeTokenCredential,
+    data_path,
+    recordings_dir,
+)
 from azure.core.exceptions import HttpResponseError
 from azure.planetarycomputer import PlanetaryComputerProClient
 from recordings_to_cassettes import Exchange, load_exchanges, lro_polls
 
 from .conftest import REPLAY_SUMMARY, RecordedPolls, multipart_parts, parse_multipart, query_multiset
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-RECORDINGS = SHARED / "recordings"
-CONTRACT = SHARED / "reference" / "contract.json"
-
-if not RECORDINGS.is_dir():
-    pytest.skip(f"no recorded traffic to replay: {RECORDINGS} does not exist", allow_module_level=True)
+RECORDINGS = recordings_dir()
+CONTRACT = data_path("contract.json")
 
 TERMINAL = {"succeeded", "failed", "canceled", "cancelled"}
 _PARAM_PATTERNS = {

@@ -7,10 +7,20 @@ from typing import Any
 import pytest
 from _capture import FakeTokenCredential
 from azure.planetarycomputer import PlanetaryComputerProClient
-from vcr.errors import CannotOverwriteExistingCassetteException  # type: ignore[import-untyped]
-from vcr.request import Request  # type: ignore[import-untyped]
 
-from .conftest import Cassette, cassette, match_body, match_query, query_multiset, scrub_request
+from .conftest import (
+    VCRPY_MISSING,
+    Cassette,
+    cassette,
+    match_body,
+    match_query,
+    query_multiset,
+    scrub_request,
+)
+
+vcr_errors = pytest.importorskip("vcr.errors", reason=VCRPY_MISSING)
+Request = pytest.importorskip("vcr.request", reason=VCRPY_MISSING).Request
+CannotOverwriteExistingCassetteException = vcr_errors.CannotOverwriteExistingCassetteException
 
 HOST = "https://example.geocatalog.spatio.azure.com"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import re
 import sys
 import time
@@ -27,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_RECORDINGS = Path("/work/shared/recordings")
+# The recordings in the repository; GEOCATALOG_RECORDINGS or --recordings point elsewhere.
+DEFAULT_RECORDINGS = Path(os.environ.get("GEOCATALOG_RECORDINGS") or HERE.parent / "data" / "recordings")
 ZERO = "00000000-0000-0000-0000-000000000000"
 NAIP_RE = re.compile(r"naip-atl(?:-atl)+")
 BARE_NAIP_RE = re.compile(r"/collections/naip(?=/|$)")

@@ -8,6 +8,7 @@ from typing import IO, Any, Callable, cast
 from azure.core.paging import ItemPaged, PageIterator
 from azure.core.rest import HttpRequest, HttpResponse
 
+from ._bridges import PystacClientOperations, SearchExports, attach_model_methods
 from ._generated.models import StacAssetUrlSigningMode, StacItem, StacItemCollection, StacSearchParameters
 from ._generated.operations import StacOperations as _GeneratedStacOperations
 from ._search_paging import (
@@ -24,13 +25,19 @@ __all__ = ["SearchItemsPaged", "StacSearchOperations"]
 
 JSON = Mapping[str, Any]
 
+# Every client imports this module: from here on the generated STAC models have to_pystac() and
+# from_pystac() (see _bridges/_pystac.py), whichever operation builds them.
+attach_model_methods()
 
-class SearchItemsPaged(ItemPaged[StacItem]):
+
+class SearchItemsPaged(ItemPaged[StacItem], SearchExports):
     """The items of a search across all its pages, fetched page by page as they are iterated.
 
     ``for item in pager`` yields :class:`~azure.planetarycomputer.models.StacItem` objects;
     ``pager.by_page()`` yields pages (iterators of items) and has a ``continuation_token`` after each
     page, which ``pager.by_page(continuation_token=token)`` resumes from, in this process or another.
+    The whole search exports with ``to_pystac()``, ``to_arrow()``, ``to_geoparquet(path)`` and
+    ``to_geodataframe()`` (see ``_bridges``).
     """
 
     def __init__(self, pager: SearchPager, send: Callable[..., HttpResponse]) -> None:
@@ -85,8 +92,9 @@ class SearchItemsPaged(ItemPaged[StacItem]):
         return f"<SearchItemsPaged POST {self._pager.first.href}>"
 
 
-class StacSearchOperations(_GeneratedStacOperations):
-    """Item search across pages (:meth:`search_items_paged`), and a search POST that is retried."""
+class StacSearchOperations(_GeneratedStacOperations, PystacClientOperations):
+    """Item search across pages (:meth:`search_items_paged`), a search POST that is retried, and a
+    pystac-client opened on the catalog (:meth:`open_pystac_client`)."""
 
     def search_items_paged(
         self,

@@ -12,6 +12,10 @@ access (``stats["b1"].mean``).
 redacted, and so is the whole value of a token field (``SharedAccessSignatureToken.token``, an
 ingestion connection's ``shared_access_signature_token``). Attribute access, item access and
 ``as_dict()`` give the real values.
+
+``StacItem``, ``StacCollection`` and ``StacItemCollection`` have ``to_pystac()`` and the class method
+``from_pystac(obj)`` (the ``[pystac]`` extra), set on the generated classes when the package is
+imported; see ``_bridges/_pystac.py``.
 """
 
 from . import _aliases

@@ -8,6 +8,7 @@ from typing import IO, Any, Callable, cast
 from azure.core.async_paging import AsyncItemPaged, AsyncPageIterator
 from azure.core.rest import AsyncHttpResponse, HttpRequest
 
+from .._bridges import AsyncSearchExports
 from .._generated.aio.operations import StacOperations as _GeneratedStacOperations
 from .._generated.models import StacAssetUrlSigningMode, StacItem, StacItemCollection, StacSearchParameters
 from .._search import JSON
@@ -24,12 +25,14 @@ from .._search_params import DatetimeLike, GeoInterface
 __all__ = ["AsyncSearchItemsPaged", "StacSearchOperations"]
 
 
-class AsyncSearchItemsPaged(AsyncItemPaged[StacItem]):
+class AsyncSearchItemsPaged(AsyncItemPaged[StacItem], AsyncSearchExports):
     """The items of a search across all its pages, fetched page by page as they are iterated.
 
     ``async for item in pager`` yields :class:`~azure.planetarycomputer.models.StacItem` objects;
     ``pager.by_page()`` yields pages (async iterators of items) and has a ``continuation_token``
-    after each page, which ``pager.by_page(continuation_token=token)`` resumes from.
+    after each page, which ``pager.by_page(continuation_token=token)`` resumes from. The whole
+    search exports with ``await pager.to_pystac()``, ``to_arrow()``, ``to_geoparquet(path)`` and
+    ``to_geodataframe()`` (see ``_bridges``).
     """
 
     def __init__(self, pager: SearchPager, send: Callable[..., Awaitable[AsyncHttpResponse]]) -> None:

@@ -1,0 +1,54 @@
+"""The README section "Analysis with the STAC tools you know" runs as written on the local GeoCatalog.
+
+Its python blocks are executed in order, in one namespace, in a temporary working directory, with
+the stand-in's address in place of the default ``http://127.0.0.1:8811``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+from standin import ENDPOINT, needs_standin
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+SECTION = "## Analysis with the STAC tools you know"
+
+pytestmark = needs_standin
+
+
+def section_blocks() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(SECTION)
+    end = text.index("\n## ", start + len(SECTION))
+    blocks: list[str] = []
+    inside: list[str] | None = None
+    for line in text[start:end].splitlines():
+        if line.strip() == "```python":
+            inside = []
+        elif line.strip() == "```" and inside is not None:
+            blocks.append("\n".join(inside) + "\n")
+            inside = None
+        elif inside is not None:
+            inside.append(line)
+    return blocks
+
+
+def test_every_python_block_of_the_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocks = section_blocks()
+    assert len(blocks) == 4  # the client, pystac, pystac-client, tables
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for block in blocks:
+            exec(compile(block.replace("http://127.0.0.1:8811", ENDPOINT), str(README), "exec"), namespace)
+    output = printed.getvalue()
+    assert "proprietary 30" in output  # the collection's license, 30 items
+    assert output.count("B04.tif") >= 40  # one line per item of the pystac-client search, and more
+    assert (tmp_path / "sentinel-mini.parquet").is_file() and os.listdir(tmp_path) == [
+        "sentinel-mini.parquet"
+    ]

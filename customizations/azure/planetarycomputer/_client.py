@@ -158,6 +158,7 @@ class PlanetaryComputerProClient(_GeneratedClient):
         super().__init__(endpoint, credential, **kwargs)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)
+        self.stac._storage_host_entries = tuple(storage_hosts.entries)  # for Dask workers' clients
         self.data = DataOperations(*parts)
         self.ingestion = IngestionOperations(*parts)
         self.sas = SasOperations(*parts, storage_hosts=storage_hosts)

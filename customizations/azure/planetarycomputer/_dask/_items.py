@@ -63,6 +63,10 @@ class ItemResults:
     def __len__(self) -> int:
         return len(self.values)
 
+    def values_of(self) -> list[Any]:
+        """The values alone, in order."""
+        return [value for _, value in self.values]
+
 
 class ItemJobError(RuntimeError):
     """An item failed every try (``on_error="raise"``); the message names the item and the cause."""
@@ -114,7 +118,7 @@ class _ItemTask:
             if self.on_error == "raise":
                 raise ItemJobError(
                     f"the search of partition {described} failed: {_describe(error)}"
-                ) from error
+                ) from None
             failure = ItemFailure(None, None, type(error).__name__, _describe(error), attempts, described)
             results.failures.append(failure)
             return results
@@ -128,7 +132,7 @@ class _ItemTask:
                 raise ItemJobError(
                     f"item {item_id!r} failed after {attempts} tries: "
                     f"{type(error).__name__}: {_describe(error)}"
-                ) from error
+                ) from None  # the cause may hold a response and its socket: it would not pickle
             collection = item.get("collection")
             results.failures.append(
                 ItemFailure(
@@ -196,6 +200,7 @@ def run_on_cluster(
     on_error: str,
 ) -> ItemResults:
     """One task per partition on ``dask_client`` (the current client when None); results merged in order."""
+    task = _ItemTask(action, check_retries(retries), check_on_error(on_error))
     distributed = require("distributed")
     if dask_client is None:
         try:
@@ -206,7 +211,6 @@ def run_on_cluster(
             ) from None
     elif not isinstance(dask_client, distributed.Client):
         raise TypeError(f"dask_client must be a distributed.Client, got {type(dask_client).__name__}")
-    task = _ItemTask(action, check_retries(retries), check_on_error(on_error))
     # pure=False: a job run twice runs again (items may have changed), it is not served from memory.
     futures = dask_client.map(task, list(partitions), pure=False)
     merged = ItemResults()

@@ -327,17 +327,24 @@ def _schema(table: Any) -> Any:
     return table.schema
 
 
+def _arrow_backed(table: Any) -> Any:
+    """A pandas frame whose columns keep their Arrow types (WKB geometry stays binary, structs stay
+    structs): Dask would otherwise turn object columns into strings, and a WKB geometry is not text."""
+    pd = require("pandas")
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
 def _table_to_pandas(table: Any, schema: Any) -> Any:
     pa = require("pyarrow")
     if table.num_rows == 0:
-        return schema.empty_table().to_pandas()
+        return _arrow_backed(schema.empty_table())
     columns = [
         table.column(name).cast(schema.field(name).type)
         if name in table.column_names
         else pa.nulls(table.num_rows, schema.field(name).type)
         for name in schema.names
     ]
-    return pa.Table.from_arrays(columns, schema=schema).to_pandas()
+    return _arrow_backed(pa.Table.from_arrays(columns, schema=schema))
 
 
 class SearchPartitions(Sequence[SearchPartition]):
@@ -408,7 +415,8 @@ class SearchPartitions(Sequence[SearchPartition]):
         Each partition's search runs on a worker and becomes an Arrow table there, page by page;
         the tables are kept on the workers (this call computes them) while their schemas, which
         differ when some items have fields others lack, are unified. The frame's partitions are the
-        tables under the unified schema (missing columns are null).
+        tables under the unified schema (missing columns are null), as Arrow-backed pandas columns
+        (``pandas.ArrowDtype``: the WKB geometry stays binary, assets and links stay structs).
 
         :raises ImportError: dask, pyarrow or stac-geoparquet is not installed (``[dask]`` extra).
         """
@@ -425,7 +433,7 @@ class SearchPartitions(Sequence[SearchPartition]):
             raise ValueError("the search has no items: there is no table to make a DataFrame of")
         schema = pa.unify_schemas(present, promote_options="permissive")
         frames = [delayed(_table_to_pandas)(table, schema) for table in tables]
-        return dd.from_delayed(frames, meta=schema.empty_table().to_pandas(), verify_meta=False)
+        return dd.from_delayed(frames, meta=_arrow_backed(schema.empty_table()), verify_meta=False)
 
     def map_items(
         self,

@@ -88,13 +88,27 @@ def main() -> None:
     for band, stats in statistics.items():
         print(f"   {band}: min {stats.minimum} max {stats.maximum} mean {stats.mean:.2f}")
 
-    # sign() adds the cached container token to hrefs on the GeoCatalog's managed blob storage;
-    # get_url() asks the service to sign any one href (the local stand-in serves its own storage).
+    # sign() adds a container token to the hrefs on storage the GeoCatalog manages. On Azure that is
+    # *.blob.core.windows.net; the local stand-in keeps its blobs in Azurite, whose path-style URLs
+    # (http://127.0.0.1:<port>/devstoreaccount1/<container>/...) the client is told about with
+    # storage_hosts=["127.0.0.1:<port>"]. sign() still signs a container only after the service
+    # vouched for it (/sas/sign).
+    if is_loopback_host(urlsplit(args.endpoint).hostname or ""):
+        blob_host = urlsplit(item.assets[asset].href).netloc
+        # NOTE: storage_hosts= is new in this version of the client; a client without it ignores the
+        # keyword and signs nothing here, and the job falls back to get_url below (and says so).
+        client = PlanetaryComputerProClient(
+            args.endpoint, credential_for(args.endpoint), storage_hosts=[blob_host]
+        )
     signed_item = client.sas.sign(item)
     managed = sum("sig=" in a.href for a in signed_item.assets.values())
-    href = client.sas.get_url(href=item.assets[asset].href).href
-    print(f"5. sign(item): {managed} of {len(item.assets)} asset hrefs on managed storage signed; "
-          f"get_url signed {href.split('?')[0]}?... (signature not shown)")  # fmt: skip
+    print(f"5. sign(item): {managed} of {len(item.assets)} asset hrefs on managed storage signed")
+    href = signed_item.assets[asset].href
+    if "sig=" in href:
+        print(f"   downloading {href.split('?')[0]} signed by sas.sign (signature not shown)")
+    else:
+        href = client.sas.get_url(href=item.assets[asset].href).href
+        print(f"   sas.sign left it unsigned; get_url signed {href.split('?')[0]}?... (signature not shown)")
     path = client.sas.download_asset(href, out / f"{item.id}-{asset}.tif")
     print(f"   downloaded {path.stat().st_size} bytes to {path.resolve()}")
 

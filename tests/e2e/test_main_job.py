@@ -35,6 +35,7 @@ def test_main_job_writes_tiles_and_an_asset_and_resumes(tmp_path: Path) -> None:
     assert all(path.read_bytes().startswith(b"\x89PNG") for path in tiles)
     assert f"{len(tiles)} fetched, 0 already there" in first
     assert "pages" in first and "values at" in first and "mean" in first
+    assert "5. sign(item):" in first and "downloaded" in first
     (asset,) = tmp_path.glob("*.tif")
     assert asset.stat().st_size > 0
 

@@ -8,27 +8,27 @@ One ASGI app that maps the GeoCatalog's paths onto the open-source services it i
 
 and adds what the open-source stack lacks, persisted in PostgreSQL (schema ``geocatalog``):
 long-running writes (``/inma/operations``), collection configurations, queryables CRUD (in pgstac's
-own ``queryables`` table), collection assets and thumbnail, ingestion sources/definitions/runs,
-SAS tokens checked by a local ``/storage`` route, class-map and interval legends.
+own ``queryables`` table), collection assets and thumbnail, SAS tokens, ingestion sources/definitions/
+runs that really import (static catalogs and stac-geoparquet), class-map and interval legends, and a
+read-your-writes test mode (``PUT /_standin/visibility-delay``).
 
-Every request needs an ``Authorization: Bearer`` header (any token), except ``/storage`` whose
-requests are authorized by the SAS signature, like blob storage.
-Configuration comes from the environment (see ``up``): PG* variables, GEOCATALOG_STORAGE.
+Blob storage is Azurite (see blobstore.py): asset hrefs are blob URLs in the collections' containers,
+``/sas/*`` mints service SAS tokens Azurite verifies, and the tiler reads blobs with a SAS of its own.
+
+Every request needs an ``Authorization: Bearer`` header (any token).
+Configuration comes from the environment (see ``up``): PG* variables, GEOCATALOG_BLOB_PORT.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import datetime as dt
-import hashlib
-import hmac
 import json
 import mimetypes
 import os
 import re
-import secrets
+import sys
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -37,7 +37,14 @@ from typing import Any
 os.environ.setdefault("ENABLE_TRANSACTIONS_EXTENSIONS", "true")
 os.environ.setdefault("PGPASSWORD", "geocatalog")  # pgstac settings require one, even with trust auth
 os.environ.setdefault("TITILER_PGSTAC_API_DEBUG", "false")
+# the tiler reads COGs over HTTP from Azurite: no directory listings, only the ranges it needs
+os.environ.setdefault("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR")
+os.environ.setdefault("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".tif,.TIF,.tiff,.png,.jpg")
+os.environ.setdefault("GDAL_HTTP_MERGE_CONSECUTIVE_RANGES", "YES")
+os.environ.setdefault("VSI_CACHE", "TRUE")
 
+import blobstore
+import ingest
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -47,13 +54,11 @@ from psycopg_pool import AsyncConnectionPool
 from rio_tiler.colormap import cmap as rio_cmaps
 from rio_tiler.io.stac import STACReader
 from stac_fastapi.pgstac.app import create_app as create_stac_app
-from starlette.responses import FileResponse
 from starlette.routing import Match
 from titiler.pgstac import reader as titiler_reader
 from titiler.pgstac.main import app as titiler_app
 
 HERE = Path(__file__).resolve().parent
-STORAGE = Path(os.environ.get("GEOCATALOG_STORAGE", HERE / ".state" / "storage")).resolve()
 OP_DELAY = float(os.environ.get("GEOCATALOG_OPERATION_DELAY", "0.3"))
 DEFAULT_TMS = "WebMercatorQuad"
 
@@ -61,27 +66,14 @@ stac_app = create_stac_app()
 
 
 # --------------------------------------------------------------------------------------------------
-# Asset hrefs point at this stand-in's /storage route; the tiler reads them from disk directly
-# (the live service reads its blob storage with a managed identity, not through a SAS URL).
-def storage_path_for(href: str) -> Path | None:
-    parts = urllib.parse.urlsplit(href)
-    if parts.scheme in ("http", "https") and parts.hostname in ("127.0.0.1", "localhost", "::1"):
-        path = urllib.parse.unquote(parts.path)
-        if path.startswith("/storage/"):
-            local = (STORAGE / path[len("/storage/") :]).resolve()
-            if local.is_relative_to(STORAGE):
-                return local
-    return None
-
-
+# Asset hrefs are Azurite blob URLs; the tiler reads them with a SAS of its own (the live service
+# reads its blob storage with a managed identity, not with the tokens it hands out).
 def _patch_reader(cls: type) -> None:
     original = cls._get_asset_info
 
     def _get_asset_info(self, asset):  # type: ignore[no-untyped-def]
         info = original(self, asset)
-        local = storage_path_for(info["url"])
-        if local is not None:
-            info["url"] = str(local)
+        info["url"] = blobstore.internal_read_url(info["url"])
         return info
 
     cls._get_asset_info = _get_asset_info
@@ -150,7 +142,7 @@ CREATE TABLE IF NOT EXISTS geocatalog.secrets (name text PRIMARY KEY, value text
 """
 
 pool: AsyncConnectionPool | None = None
-SAS_KEY = b""
+SAS = blobstore.SasIssuer("initial")
 _tasks: set[asyncio.Task] = set()
 
 
@@ -310,7 +302,7 @@ async def set_operation(
     hist = [*row["status_history"], entry]
     await db_fetch(
         "UPDATE geocatalog.operations SET status=%s, status_history=%s,"
-        " start_time=CASE WHEN %s='Running' THEN now() ELSE start_time END,"
+        " start_time=CASE WHEN %s='Running' THEN COALESCE(start_time, now()) ELSE start_time END,"
         " finish_time=CASE WHEN %s IN ('Succeeded','Failed') THEN now() ELSE finish_time END,"
         " totals=COALESCE(%s, totals) WHERE id=%s",
         status,
@@ -330,6 +322,48 @@ def accepted(request: Request, row: dict) -> JSONResponse:
     )
 
 
+# Read-your-writes test mode (PUT /_standin/visibility-delay): while > 0, writes report success at
+# once but only become visible (to GET, search, list) that many seconds later, like an eventually
+# consistent service; a delete keeps the old resource visible as long.
+VISIBILITY = {"seconds": 0.0}
+DELAYED_OPERATIONS = {
+    "AddCollection",
+    "DeleteCollection",
+    "AddItem",
+    "ReplaceItem",
+    "UpdateItem",
+    "DeleteItem",
+}
+
+
+async def apply_later(work) -> bool:  # type: ignore[no-untyped-def]
+    """Run ``work`` after the visibility delay in the background; False (and nothing done) when off."""
+    delay = VISIBILITY["seconds"]
+    if delay <= 0:
+        return False
+
+    async def later() -> None:
+        await asyncio.sleep(delay)
+        try:
+            failure = await work()
+        except Exception as exc:  # nothing waits for a deferred write: say so in the log
+            failure = (type(exc).__name__, str(exc))
+        if failure:
+            print(f"deferred write failed: {failure}", file=sys.stderr, flush=True)
+
+    spawn(later())
+    return True
+
+
+async def set_visibility_delay(request: Request) -> Response:
+    body = await request.json()
+    seconds = body.get("seconds") if isinstance(body, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 3600:
+        return error(400, 'Body must be {"seconds": <number between 0 and 3600>}.')
+    VISIBILITY["seconds"] = float(seconds)
+    return JSONResponse({"seconds": VISIBILITY["seconds"]})
+
+
 def run_operation(row: dict, work) -> None:  # type: ignore[no-untyped-def]
     """Pending -> Running -> Succeeded/Failed; ``work`` returns None or (errorCode, errorMessage)."""
 
@@ -338,8 +372,10 @@ def run_operation(row: dict, work) -> None:  # type: ignore[no-untyped-def]
         if not await set_operation(row["id"], "Running"):
             return
         await asyncio.sleep(OP_DELAY)
+        # in the visibility-delay mode the write happens later; the operation reports success now
+        deferred = row["type"] in DELAYED_OPERATIONS and await apply_later(work)
         try:
-            failure = await work()
+            failure = None if deferred else await work()
         except Exception as exc:  # report, never crash the loop
             failure = ("InternalServerError", f"{type(exc).__name__}: {exc}")
         if row.get("additional") and "TotalItems" in row["additional"]:
@@ -375,6 +411,7 @@ def failure_from(status: int, body: Any) -> tuple[str, str] | None:
 
 API_VERSION = "2026-04-15"
 ext = FastAPI(title="geocatalog-extras")
+ext.put("/_standin/visibility-delay")(set_visibility_delay)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -395,10 +432,32 @@ async def create_collection(request: Request) -> Response:
 
     async def work():  # type: ignore[no-untyped-def]
         status, resp = await stac_call(request.scope, "POST", "/collections", body)
+        if status < 300:  # its managed storage container, as the service creates one
+            await asyncio.to_thread(blobstore.ensure_container, blobstore.container_for(cid))
         return failure_from(status, resp)
 
     run_operation(row, work)
     return accepted(request, row)
+
+
+@ext.put("/stac/collections/{cid}")
+async def replace_collection(request: Request, cid: str) -> Response:
+    body = await request.json()
+    if VISIBILITY["seconds"] <= 0:
+        status, resp = await stac_call(request.scope, "PUT", f"/collections/{cid}", body)
+        if status >= 400:
+            return error(status, (failure_from(status, resp) or ("", str(resp)))[1])
+        return JSONResponse(resp, status_code=status)
+    if (err := await require_collection(request, cid)) is not None:
+        return err
+    scope = dict(request.scope)
+
+    async def work():  # type: ignore[no-untyped-def]
+        st, resp = await stac_call(scope, "PUT", f"/collections/{cid}", body)
+        return failure_from(st, resp)
+
+    await apply_later(work)
+    return JSONResponse(body)
 
 
 @ext.delete("/stac/collections/{cid}")
@@ -432,7 +491,7 @@ async def create_item(request: Request, cid: str) -> Response:
     stamp_item(body)
 
     async def work():  # type: ignore[no-untyped-def]
-        st, resp = await stac_call(request.scope, "POST", f"/collections/{cid}/items", body)
+        st, resp = await write_stamped(request.scope, "POST", cid, f"/collections/{cid}/items", body)
         return failure_from(st, resp)
 
     run_operation(row, work)
@@ -457,11 +516,17 @@ async def write_item(request: Request, cid: str, iid: str) -> Response:
             merged = merge_patch(current, body)
             merged["links"] = []
             stamp_item(merged)
-            st, resp = await stac_call(request.scope, "PUT", f"/collections/{cid}/items/{iid}", merged)
+            st, resp = await write_stamped(
+                request.scope, "PUT", cid, f"/collections/{cid}/items/{iid}", merged
+            )
         else:
             if body is not None:
                 stamp_item(body)
-            st, resp = await stac_call(request.scope, method, f"/collections/{cid}/items/{iid}", body)
+                st, resp = await write_stamped(
+                    request.scope, method, cid, f"/collections/{cid}/items/{iid}", body
+                )
+            else:
+                st, resp = await stac_call(request.scope, method, f"/collections/{cid}/items/{iid}", body)
         return failure_from(st, resp)
 
     run_operation(row, work)
@@ -480,6 +545,25 @@ def stamp_item(item: dict) -> None:
     """Service-maintained item metadata, as the GeoCatalog adds it."""
     item["_msft:ts"] = iso(now())
     item["_msft:etag"] = str(uuid.uuid4())
+
+
+async def keep_stamp(cid: str, item: dict) -> None:
+    """stac-fastapi's item model drops unknown top-level members: put the ``_msft:*`` stamp back."""
+    stamp = {k: item[k] for k in ("_msft:ts", "_msft:etag") if k in item}
+    if stamp and item.get("id"):
+        await db_fetch(
+            "UPDATE pgstac.items SET content = content || %s WHERE id=%s AND collection=%s",
+            Jsonb(stamp),
+            item["id"],
+            cid,
+        )
+
+
+async def write_stamped(scope: dict, method: str, cid: str, path: str, item: dict) -> tuple:
+    st, resp = await stac_call(scope, method, path, item)
+    if st < 300:
+        await keep_stamp(cid, item)
+    return st, resp
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -693,7 +777,9 @@ async def add_config(request: Request, cid: str, group: str) -> Response:
         return error(409, f"{label} '{body['id']}' already exists for collection '{cid}'.")
     if kind == "mosaic":
         body = {"id": body["id"], "name": body.get("name"), "description": body.get("description"), **body}
-    await config_put(cid, kind, body["id"], body)
+    key = body["id"]
+    if not await apply_later(lambda: config_put(cid, kind, key, body)):
+        await config_put(cid, kind, key, body)
     return JSONResponse(body, status_code=201)
 
 
@@ -721,7 +807,8 @@ async def replace_config(request: Request, cid: str, group: str, key: str) -> Re
     body["id"] = key
     if kind == "mosaic":
         body = {"id": key, "name": body.get("name"), "description": body.get("description"), **body}
-    await config_put(cid, kind, key, body)
+    if not await apply_later(lambda: config_put(cid, kind, key, body)):
+        await config_put(cid, kind, key, body)
     return JSONResponse(body)
 
 
@@ -815,10 +902,6 @@ async def delete_queryable(request: Request, cid: str, name: str) -> Response:
 
 # --------------------------------------------------------------------------------------------------
 # collection assets and thumbnail (multipart: 'data' JSON part + 'file' part)
-def storage_url(request: Request, rel: str) -> str:
-    return f"{base_url(request)}/storage/{urllib.parse.quote(rel)}"
-
-
 async def write_collection_asset(request: Request, cid: str, asset_id: str | None, replace: bool) -> Response:
     status, coll = await stac_call(request.scope, "GET", f"/collections/{cid}")
     if status == 404:
@@ -836,13 +919,16 @@ async def write_collection_asset(request: Request, cid: str, asset_id: str | Non
     if key in assets and not replace:
         return error(409, f"Asset key '{key}' already exists in collection '{cid}'.")
     filename = os.path.basename(upload.filename or key) or key
-    rel = f"{cid}/collection-assets/{key}/{filename}"
-    dest = STORAGE / rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(await upload.read())
+    content_type = data.get("type") or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    container = blobstore.container_for(cid)
+    content = await upload.read()
+    await asyncio.to_thread(blobstore.ensure_container, container)
+    href = await asyncio.to_thread(
+        blobstore.upload, container, f"collection-assets/{key}/{filename}", content, content_type
+    )
     asset = {k: v for k, v in data.items() if k != "key"}
-    asset["href"] = storage_url(request, rel)
-    asset.setdefault("type", mimetypes.guess_type(filename)[0] or "application/octet-stream")
+    asset["href"] = href
+    asset.setdefault("type", content_type)
     assets[key] = asset
     return await save_collection_assets(request, cid, coll, assets, 200 if replace else 201)
 
@@ -881,9 +967,9 @@ async def delete_collection_asset(request: Request, cid: str, asset_id: str) -> 
             f"Asset key '{asset_id}' not found in collection '{cid}'. "
             "Please verify the asset key and try again.",
         )
-    local = storage_path_for(assets.pop(asset_id).get("href", ""))
-    if local is not None and local.exists():
-        local.unlink()
+    blob = blobstore.parse_blob_url(assets.pop(asset_id).get("href", ""))
+    if blob is not None and blob[0] == blobstore.container_for(cid):
+        await asyncio.to_thread(blobstore.delete, *blob)
     return await save_collection_assets(request, cid, coll, assets, 200)
 
 
@@ -893,34 +979,15 @@ async def get_thumbnail(request: Request, cid: str) -> Response:
     if status == 404:
         return collection_not_found(cid)
     asset = (coll.get("assets") or {}).get("thumbnail")
-    local = storage_path_for(asset.get("href", "")) if asset else None
-    if local is None or not local.exists():
+    blob = blobstore.parse_blob_url(asset.get("href", "")) if asset else None
+    content = await asyncio.to_thread(blobstore.download, *blob) if blob else None
+    if content is None:
         return error(404, f"Thumbnail not found for collection '{cid}'.")
-    return Response(local.read_bytes(), media_type=asset.get("type") or "image/png")
+    return Response(content, media_type=asset.get("type") or "image/png")
 
 
 # --------------------------------------------------------------------------------------------------
-# SAS: tokens for a collection's container, checked by the /storage route
-def sas_sign(container: str, st: str, se: str) -> str:
-    msg = f"{container}\n{st}\n{se}\nrl".encode()
-    return base64.b64encode(hmac.new(SAS_KEY, msg, hashlib.sha256).digest()).decode()
-
-
-def make_token(container: str, minutes: int) -> tuple[str, dt.datetime]:
-    start = now().replace(microsecond=0)
-    expiry = start + dt.timedelta(minutes=minutes)
-    st, se = start.strftime("%Y-%m-%dT%H:%M:%SZ"), expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
-    query = {
-        "st": st,
-        "se": se,
-        "sp": "rl",
-        "sv": "2025-01-05",
-        "sr": "c",
-        "sig": sas_sign(container, st, se),
-    }
-    return urllib.parse.urlencode(query), expiry
-
-
+# SAS: service SAS tokens for the collections' containers, verified by Azurite (see blobstore.SasIssuer)
 def duration_minutes(request: Request) -> int | JSONResponse:
     raw = request.query_params.get("duration")
     if raw is None:
@@ -934,6 +1001,16 @@ def duration_minutes(request: Request) -> int | JSONResponse:
     return minutes
 
 
+def expiry_text(expiry: dt.datetime) -> str:
+    return expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def catalog_containers() -> dict[str, str]:
+    """container -> collection id, for every collection of the catalog."""
+    rows = await db_fetch("SELECT id FROM pgstac.collections")
+    return {blobstore.container_for(r["id"]): r["id"] for r in rows}
+
+
 @ext.get("/sas/token/{cid}")
 async def get_token(request: Request, cid: str) -> Response:
     minutes = duration_minutes(request)
@@ -941,8 +1018,8 @@ async def get_token(request: Request, cid: str) -> Response:
         return minutes
     if (err := await require_collection(request, cid)) is not None:
         return err
-    token, expiry = make_token(cid, minutes)
-    return JSONResponse({"msft:expiry": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"), "token": token})
+    token, expiry = await asyncio.to_thread(SAS.mint, blobstore.container_for(cid), minutes)
+    return JSONResponse({"msft:expiry": expiry_text(expiry), "token": token})
 
 
 @ext.get("/sas/sign")
@@ -953,48 +1030,31 @@ async def sign(request: Request) -> Response:
     minutes = duration_minutes(request)
     if isinstance(minutes, JSONResponse):
         return minutes
+    blob = blobstore.parse_blob_url(href)
+    owned = await catalog_containers()
+    if blob is None or blob[0] not in owned:
+        # the service signs only hrefs in its own managed storage
+        return error(
+            400,
+            f"The href '{href}' is not in a storage container managed by this GeoCatalog.",
+            "InvalidHref",
+        )
+    token, expiry = await asyncio.to_thread(SAS.mint, blob[0], minutes)
     parts = urllib.parse.urlsplit(href)
-    segments = [s for s in parts.path.split("/") if s]
-    if parts.scheme not in ("http", "https") or not segments:
-        return error(400, f"'{href}' is not a storage URL.")
-    container = segments[1] if segments[0] == "storage" and len(segments) > 1 else segments[0]
-    token, expiry = make_token(urllib.parse.unquote(container), minutes)
     signed = urllib.parse.urlunsplit(parts._replace(query=(parts.query + "&" if parts.query else "") + token))
-    return JSONResponse({"msft:expiry": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"), "href": signed})
+    return JSONResponse({"msft:expiry": expiry_text(expiry), "href": signed})
 
 
 @ext.post("/sas/token/revoke")
 async def revoke(request: Request) -> Response:
+    generation = uuid.uuid4().hex[:12]
     await db_fetch(
-        "INSERT INTO geocatalog.secrets (name, value) VALUES ('revoked_before', %s)"
+        "INSERT INTO geocatalog.secrets (name, value) VALUES ('sas_generation', %s)"
         " ON CONFLICT (name) DO UPDATE SET value=EXCLUDED.value, updated=now()",
-        now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generation,
     )
+    await asyncio.to_thread(SAS.revoke, generation, list(await catalog_containers()))
     return Response(b"null", media_type="application/json")
-
-
-@ext.get("/storage/{path:path}")
-async def storage(request: Request, path: str) -> Response:
-    segments = [s for s in path.split("/") if s]
-    local = (STORAGE / path).resolve()
-    if not segments or not local.is_relative_to(STORAGE):
-        return error(404, "Blob not found.", "BlobNotFound")
-    q = request.query_params
-    st, se, sig = q.get("st"), q.get("se"), q.get("sig")
-    if not (st and se and sig) or not hmac.compare_digest(sas_sign(segments[0], st, se), sig):
-        return error(
-            403,
-            "Server failed to authenticate the request: signature missing or invalid.",
-            "AuthenticationFailed",
-        )
-    if se < now().strftime("%Y-%m-%dT%H:%M:%SZ"):
-        return error(403, "Signed expiry time has passed.", "AuthenticationFailed")
-    revoked = await db_one("SELECT value FROM geocatalog.secrets WHERE name='revoked_before'")
-    if revoked and st <= revoked["value"]:
-        return error(403, "The SAS token has been revoked.", "AuthenticationFailed")
-    if not local.is_file():
-        return error(404, "The specified blob does not exist.", "BlobNotFound")
-    return FileResponse(local, media_type=mimetypes.guess_type(local.name)[0])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1092,6 +1152,7 @@ INGESTION_FIELDS = (
     "importType",
     "displayName",
     "sourceCatalogUrl",
+    "stacGeoparquetUrl",
     "skipExistingItems",
     "keepOriginalAssets",
 )
@@ -1115,7 +1176,10 @@ async def load_ingestion(cid: str, iid: str) -> dict | None:
 @ext.post("/inma/collections/{cid}/ingestions")
 async def create_ingestion(request: Request, cid: str) -> Response:
     body = await request.json()
-    if not body.get("sourceCatalogUrl"):
+    if body.get("importType") == "StacGeoparquet":
+        if not body.get("stacGeoparquetUrl"):
+            return error(400, "stacGeoparquetUrl is required for a StacGeoparquet ingestion.")
+    elif not body.get("sourceCatalogUrl"):
         return error(400, "sourceCatalogUrl is required.")
     body = {"importType": "StaticCatalog", "skipExistingItems": True, "keepOriginalAssets": True, **body}
     iid = uuid.uuid4()
@@ -1176,16 +1240,15 @@ async def render_run(row: dict) -> dict:
     body = dict(row["body"])
     op = await db_one("SELECT * FROM geocatalog.operations WHERE id=%s", row["operation_id"])
     out: dict[str, Any] = {"id": str(row["id"]), "creationTime": iso(row["created"])}
-    out.update({k: body.get(k) for k in ("sourceCatalogUrl", "skipExistingItems", "keepOriginalAssets")})
+    out.update(
+        {
+            k: body.get(k)
+            for k in ("sourceCatalogUrl", "stacGeoparquetUrl", "skipExistingItems", "keepOriginalAssets")
+            if k in body
+        }
+    )
     out["operation"] = render_operation(op, for_run=True) if op else None
     return out
-
-
-def local_catalog(url: str) -> Path | None:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme in ("", "file"):
-        return Path(urllib.parse.unquote(parts.path))
-    return storage_path_for(url)
 
 
 @ext.post("/inma/collections/{cid}/ingestions/{iid}/runs")
@@ -1193,8 +1256,16 @@ async def create_run(request: Request, cid: str, iid: str) -> Response:
     ingestion = await load_ingestion(cid, iid)
     if ingestion is None:
         return error(404, f"Ingestion '{iid}' not found for collection '{cid}'.")
+    body = ingestion["body"]
+    geoparquet = body.get("importType") == "StacGeoparquet"
+    source_url = body.get("stacGeoparquetUrl" if geoparquet else "sourceCatalogUrl")
+    if not source_url:
+        field = "stacGeoparquetUrl" if geoparquet else "sourceCatalogUrl"
+        return error(400, f"The ingestion has no {field}.")
     totals = {"totalItems": 0, "totalPendingItems": 0, "totalSuccessfulItems": 0, "totalFailedItems": 0}
-    op = await new_operation("IngestionStaticCatalog", cid, totals=totals)
+    op = await new_operation(
+        "IngestionStacGeoparquet" if geoparquet else "IngestionStaticCatalog", cid, totals=totals
+    )
     run_id = uuid.uuid4()
     row = await db_one(
         "INSERT INTO geocatalog.runs (id, ingestion_id, collection_id, body, operation_id)"
@@ -1202,79 +1273,70 @@ async def create_run(request: Request, cid: str, iid: str) -> Response:
         run_id,
         ingestion["id"],
         cid,
-        Jsonb(ingestion["body"]),
+        Jsonb(body),
         op["id"],
     )
     assert row is not None
-    body = ingestion["body"]
     scope = dict(request.scope)
 
     async def work():  # type: ignore[no-untyped-def]
-        path = local_catalog(body["sourceCatalogUrl"])
-        if path is None or not path.is_file():
-            return (
-                "SourceNotReachable",
-                f"Catalog '{body['sourceCatalogUrl']}' is not reachable from the stand-in.",
-            )
-        items = await asyncio.to_thread(read_static_catalog, path)
+        sources = [r["body"] for r in await db_fetch("SELECT body FROM geocatalog.ingestion_sources")]
+        reader = ingest.SourceReader(sources)
+        read = ingest.stac_geoparquet if geoparquet else ingest.static_catalog
+        try:
+            records = await asyncio.to_thread(lambda: list(read(reader, source_url)))
+        except ingest.IngestError as exc:
+            return (exc.code, str(exc))
         ok = failed = 0
-        for item in items:
-            item["collection"] = cid
-            stamp_item(item)
-            st, _ = await stac_call(scope, "GET", f"/collections/{cid}/items/{item['id']}")
-            if st == 200 and body.get("skipExistingItems", True):
+
+        async def progress() -> None:
+            counts = {
+                "totalItems": len(records),
+                "totalPendingItems": len(records) - ok - failed,
+                "totalSuccessfulItems": ok,
+                "totalFailedItems": failed,
+            }
+            await db_fetch("UPDATE geocatalog.operations SET totals=%s WHERE id=%s", Jsonb(counts), op["id"])
+
+        await progress()
+        for record in records:
+            try:
+                if record.error is not None:
+                    raise record.error
+                item_id = (record.item or {}).get("id")
+                if item_id and body.get("skipExistingItems", True):
+                    st, _ = await stac_call(scope, "GET", f"/collections/{cid}/items/{item_id}")
+                    if st == 200:
+                        ok += 1
+                        await progress()
+                        continue
+                item = await asyncio.to_thread(ingest.prepare_item, reader, record, cid)
+                stamp_item(item)
+                st, resp = await write_stamped(
+                    scope, "PUT", cid, f"/collections/{cid}/items/{item['id']}", item
+                )
+                if st == 404:
+                    st, resp = await write_stamped(scope, "POST", cid, f"/collections/{cid}/items", item)
+                if st >= 300:
+                    code, message = failure_from(st, resp) or ("Error", "")
+                    raise ingest.IngestError(code, f"Item '{item['id']}': {message}")
                 ok += 1
-                continue
-            method, target = (
-                ("PUT", f"/collections/{cid}/items/{item['id']}")
-                if st == 200
-                else ("POST", f"/collections/{cid}/items")
-            )
-            st, _ = await stac_call(scope, method, target, item)
-            ok, failed = (ok + 1, failed) if st < 300 else (ok, failed + 1)
-            await db_fetch(
-                "UPDATE geocatalog.operations SET totals=%s WHERE id=%s",
-                Jsonb(
-                    {
-                        "totalItems": len(items),
-                        "totalPendingItems": len(items) - ok - failed,
-                        "totalSuccessfulItems": ok,
-                        "totalFailedItems": failed,
-                    }
-                ),
-                op["id"],
-            )
-        return ("IngestionFailed", f"{failed} item(s) failed to ingest.") if failed else None
+            except ingest.IngestError as exc:
+                failed += 1
+                # one error entry per failed item, in the run's status history
+                await set_operation(
+                    op["id"], "Running", {"errorCode": exc.code, "errorMessage": f"{record.url}: {exc}"}
+                )
+            await progress()
+        if failed and not ok:
+            return ("IngestionFailed", f"All {failed} item(s) failed to ingest.")
+        return None
 
     run_operation(op, work)
     loc = (
         f"{base_url(request)}/inma/collections/{cid}/ingestions/{iid}/runs/{run_id}?api-version={API_VERSION}"
     )
     return JSONResponse(await render_run(row), status_code=201, headers={"location": loc})
-
-
-def read_static_catalog(path: Path) -> list[dict]:
-    """Items of a static STAC catalog on disk: follows child and item links, relative hrefs resolved."""
-    items: list[dict] = []
-    seen: set[Path] = set()
-    todo = [path.resolve()]
-    while todo:
-        current = todo.pop()
-        if current in seen or not current.is_file():
-            continue
-        seen.add(current)
-        doc = json.loads(current.read_text())
-        if doc.get("type") == "Feature":
-            for asset in (doc.get("assets") or {}).values():
-                href = asset.get("href", "")
-                if href and "://" not in href and not href.startswith("/"):
-                    asset["href"] = str((current.parent / href).resolve())
-            items.append(doc)
-            continue
-        for link in doc.get("links", []):
-            if link.get("rel") in ("child", "item") and "://" not in link.get("href", ""):
-                todo.append((current.parent / link["href"]).resolve())
-    return items
 
 
 @ext.get("/inma/collections/{cid}/ingestions/{iid}/runs")
@@ -1359,7 +1421,7 @@ async def interval_legend(name: str) -> Response:
 # --------------------------------------------------------------------------------------------------
 # dispatcher
 TILE_COORDS = re.compile(r"(/tiles(?:/[A-Za-z][\w-]*)?)/(\d+)(?:\.0)?/(\d+)(?:\.0)?/(\d+)(?:\.0)?(?=$|[./@])")
-SCALE = re.compile(r"@(\d+)\.0x")
+SCALE = re.compile(r"@(\d+)(?:\.0)?x(?=$|\.)")
 TMSLESS_TILE = re.compile(r"/tiles/(\d+/\d+/\d+)(?=$|[./@])")
 
 
@@ -1367,9 +1429,13 @@ def map_data_path(path: str, query: str = "") -> tuple[str, str, dict]:
     """GeoCatalog /data path -> (titiler path, root_path, flags)."""
     tms = dict(urllib.parse.parse_qsl(query)).get("TileMatrixSetId") or DEFAULT_TMS
     path = TILE_COORDS.sub(lambda m: f"{m.group(1)}/{m.group(2)}/{m.group(3)}/{m.group(4)}", path)
-    path = SCALE.sub(r"@\1x", path)
-    path = TMSLESS_TILE.sub(lambda m: f"/tiles/{tms}/{m.group(1)}", path)
     flags: dict[str, Any] = {}
+    # titiler 2.x has no @{scale}x path suffix; its tilesize option renders the same larger tile
+    scale = SCALE.search(path)
+    if scale and "/tiles/" in path:
+        flags["tilesize"] = 256 * int(scale.group(1))
+        path = SCALE.sub("", path)
+    path = TMSLESS_TILE.sub(lambda m: f"/tiles/{tms}/{m.group(1)}", path)
     if path == "/data/mosaic/register":
         return "/data/mosaic/searches/register", "/data/mosaic", {"register": True}
     if path.startswith("/data/mosaic/"):
@@ -1387,6 +1453,19 @@ def map_data_path(path: str, query: str = "") -> tuple[str, str, dict]:
     return path, "/data", flags
 
 
+def join_continuations(values: list[str]) -> list[str]:
+    """``["image|1", "2", "3"]`` -> ``["image|1,2,3"]``: as the service parses ``asset_bidx``, a raw comma
+    inside a value (a client that sends ``image|1,2,3`` decoded) continues the value, while a comma
+    before the next ``name|...`` starts a new one."""
+    out: list[str] = []
+    for value in values:
+        if out and "|" not in value:
+            out[-1] += "," + value
+        else:
+            out.append(value)
+    return out
+
+
 def translate_asset_params(query: str) -> str:
     """GeoCatalog's ``asset_bidx=image|1,2,3`` / ``asset_expression=image|b1*2`` -> titiler 2.x syntax.
 
@@ -1402,6 +1481,7 @@ def translate_asset_params(query: str) -> str:
         key = urllib.parse.unquote_plus(key)
         values = [urllib.parse.unquote_plus(v) for v in raw.split(",")]
         if key in ("asset_bidx", "asset_expression"):
+            values = join_continuations(values)
             for v in values:
                 if "|" in v:
                     name, value = v.split("|", 1)
@@ -1446,6 +1526,59 @@ def rename_bands(path: str, query: str, raw: bytes) -> bytes:
     return json.dumps(data).encode()
 
 
+TMS_OPTIONAL = ("title", "description", "keywords")
+
+
+def complete_tms(raw: bytes) -> bytes:
+    """The service lists a TileMatrixSet's optional members as null; morecantile leaves them out."""
+    data = json.loads(raw)
+    if isinstance(data, dict):
+        for key in (*TMS_OPTIONAL, "boundingBox"):
+            data.setdefault(key, None)
+        for matrix in data.get("tileMatrices", []):
+            for key in (*TMS_OPTIONAL, "variableMatrixWidths"):
+                matrix.setdefault(key, None)
+    return json.dumps(data).encode()
+
+
+def add_zoom_range(raw: bytes) -> bytes:
+    """Per-asset ``minzoom``/``maxzoom`` in item info, as the service's tiler reports them."""
+    import morecantile
+
+    tms = morecantile.tms.get(DEFAULT_TMS)
+    data = json.loads(raw)
+    infos = data.get("properties", {}) if data.get("type") == "Feature" else data
+    for info in infos.values() if isinstance(infos, dict) else []:
+        if not isinstance(info, dict) or "minzoom" in info or not info.get("width") or "bounds" not in info:
+            continue
+        # rio-tiler's rule: maxzoom at the native resolution, minzoom where the whole image fits a tile
+        minx, miny, maxx, maxy = info["bounds"]
+        x0, y0 = tms.xy(minx, miny)
+        x1, y1 = tms.xy(maxx, maxy)
+        resolution = max((x1 - x0) / info["width"], (y1 - y0) / info["height"])
+        info["maxzoom"] = tms.zoom_for_res(resolution)
+        info["minzoom"] = tms.zoom_for_res(resolution * max(info["width"], info["height"]) / 256)
+    return json.dumps(data).encode()
+
+
+async def complete_search_info(raw: bytes) -> bytes:
+    """A registered search's ``_where``/``orderby`` (pgstac's) and typed links, as the service shows."""
+    data = json.loads(raw)
+    search = data.get("search")
+    if isinstance(search, dict) and search.get("hash"):
+        row = await db_one(
+            "SELECT coalesce(_where, stac_search_to_where(search)) AS _where,"
+            " coalesce(orderby, sort_sqlorderby(search)) AS orderby FROM pgstac.searches WHERE hash=%s",
+            search["hash"],
+        )
+        if row:
+            search["_where"] = search.get("_where") or row["_where"]
+            search["orderby"] = search.get("orderby") or row["orderby"]
+    for link in data.get("links", []):
+        link.setdefault("type", "application/json")
+    return json.dumps(data).encode()
+
+
 def wrap_error(status: int, raw: bytes) -> bytes:
     try:
         body = json.loads(raw) if raw else {}
@@ -1487,6 +1620,8 @@ async def proxy(send, receive, scope: dict, app, path: str, root_path: str, flag
     query = scope["query_string"].decode()
     if root_path.startswith("/data"):
         query = translate_asset_params(query)
+    if flags.get("tilesize") and "tilesize=" not in query:
+        query = (query + "&" if query else "") + f"tilesize={flags['tilesize']}"
     if flags.get("legend") and "f=" not in query:
         query = (query + "&" if query else "") + "f=png"
     sub_scope = make_scope(scope, scope["method"], path, query, root_path)
@@ -1500,6 +1635,16 @@ async def proxy(send, receive, scope: dict, app, path: str, root_path: str, flag
         headers += [(b"content-type", b"application/json"), (b"x-ms-error-code", code)]
     elif b"json" in ctype and root_path.startswith("/data/mosaic") and "/items/" in path:
         raw = rename_bands(path, query, raw)
+        if re.search(r"/info(\.geojson)?$", path):
+            raw = await asyncio.to_thread(add_zoom_range, raw)
+    elif b"json" in ctype and re.fullmatch(r"/data/tileMatrixSets/[^/]+", path):
+        raw = complete_tms(raw)
+    elif b"json" in ctype and re.fullmatch(r"/data/mosaic/searches/[^/]+/info", path):
+        raw = await complete_search_info(raw)
+    elif b"json" in ctype and path.endswith("tilejson.json") and "/searches/" in path:
+        data = json.loads(raw)
+        data.setdefault("name", path.split("/searches/", 1)[1].split("/", 1)[0])
+        raw = json.dumps(data).encode()
     elif b"json" in ctype and (flags.get("register") or flags.get("tms_list")):
         data = json.loads(raw)
         if flags.get("register"):
@@ -1517,7 +1662,7 @@ class GeoCatalog:
         self.stack: contextlib.AsyncExitStack | None = None
 
     async def startup(self) -> None:
-        global pool, SAS_KEY
+        global pool
         self.stack = contextlib.AsyncExitStack()
         await self.stack.enter_async_context(stac_app.router.lifespan_context(stac_app))
         await self.stack.enter_async_context(titiler_app.router.lifespan_context(titiler_app))
@@ -1525,15 +1670,16 @@ class GeoCatalog:
         await pool.open()
         self.stack.push_async_callback(pool.close)
         await db_fetch(SCHEMA_SQL)
-        row = await db_one("SELECT value FROM geocatalog.secrets WHERE name='sas_key'")
+        row = await db_one("SELECT value FROM geocatalog.secrets WHERE name='sas_generation'")
         if row is None:
             await db_fetch(
-                "INSERT INTO geocatalog.secrets (name, value) VALUES ('sas_key', %s) ON CONFLICT DO NOTHING",
-                secrets.token_hex(32),
+                "INSERT INTO geocatalog.secrets (name, value) VALUES ('sas_generation', %s)"
+                " ON CONFLICT DO NOTHING",
+                uuid.uuid4().hex[:12],
             )
-            row = await db_one("SELECT value FROM geocatalog.secrets WHERE name='sas_key'")
+            row = await db_one("SELECT value FROM geocatalog.secrets WHERE name='sas_generation'")
         assert row is not None
-        SAS_KEY = bytes.fromhex(row["value"])
+        SAS.generation = row["value"]
         # operations a previous process left unfinished can never finish now
         for op in await db_fetch("SELECT * FROM geocatalog.operations WHERE status IN ('Pending','Running')"):
             await set_operation(
@@ -1565,13 +1711,12 @@ class GeoCatalog:
         raw_query = scope.get("query_string", b"").decode()
         query = "&".join(p for p in raw_query.split("&") if p and p.split("=", 1)[0] != "api-version")
         scope = dict(scope, query_string=query.encode(), root_path="")
-        if not path.startswith("/storage/"):
-            auth = dict(scope.get("headers", [])).get(b"authorization", b"")
-            if not auth.lower().startswith(b"bearer ") or len(auth.strip()) <= len(b"bearer"):
-                resp = error(401, "Bearer token is missing.", "Unauthorized")
-                resp.headers["www-authenticate"] = "Bearer"
-                await resp(scope, receive, send)
-                return
+        auth = dict(scope.get("headers", [])).get(b"authorization", b"")
+        if not auth.lower().startswith(b"bearer ") or len(auth.strip()) <= len(b"bearer"):
+            resp = error(401, "Bearer token is missing.", "Unauthorized")
+            resp.headers["www-authenticate"] = "Bearer"
+            await resp(scope, receive, send)
+            return
         for route in ext.router.routes:
             match, _ = route.matches(scope)
             if match == Match.FULL:

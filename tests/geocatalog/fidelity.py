@@ -30,6 +30,9 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_RECORDINGS = Path("/work/shared/recordings")
 ZERO = "00000000-0000-0000-0000-000000000000"
 NAIP_RE = re.compile(r"naip-atl(?:-atl)+")
+BARE_NAIP_RE = re.compile(r"/collections/naip(?=/|$)")
+NAIP_PREFIX_RE = re.compile(r"^naip-atl(?:-atl)*:")
+RECORDED_BLOB = re.compile(r"^https://[^/]+\.blob\.core\.windows\.net/[^/]+/(?P<blob>.+)$")
 RECORDED_SEARCH = "5bdb874db9ec386ccd82e56af5d216a3"
 MAX_DEPTH = 3
 
@@ -38,6 +41,7 @@ class Replayer:
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.ids: dict[str, str] = {}
+        self.blob_hrefs: dict[str, str] = {}
 
     # -------------------------------------------------------------------------------------- http
     def send(
@@ -111,7 +115,11 @@ class Replayer:
         self.json(
             "PUT",
             f"{c}/queryables/test:property",
-            {"name": "test:property", "definition": {"data_type": "number"}, "data_type": "number"},
+            {
+                "name": "test:property",
+                "definition": {"description": "Test property - updated"},  # as the last live run left it
+                "data_type": "number",
+            },
         )
         self.json("DELETE", f"{c}/queryables/test:property_to_be_deleted")
         for name in ("test-render-opt-delete",):
@@ -145,6 +153,7 @@ class Replayer:
     def rewrite_uri(self, uri: str) -> str:
         parts = urllib.parse.urlsplit(uri)
         path = NAIP_RE.sub("naip-atl", parts.path)
+        path = BARE_NAIP_RE.sub("/collections/naip-atl", path)  # some recordings name it plain 'naip'
         query = NAIP_RE.sub("naip-atl", parts.query)
         segments = path.split("/")
         for i, seg in enumerate(segments):
@@ -159,9 +168,32 @@ class Replayer:
             }.get(kind, kind)
             segments[i] = self.ids.get(key, ZERO)
         path = "/".join(segments)
+        if path == "/sas/sign":
+            query = self.local_href(query)
         if "search" in self.ids:
             path = path.replace(RECORDED_SEARCH, self.ids["search"])
         return path + ("?" + query if query else "")
+
+    def local_href(self, query: str) -> str:
+        """A recorded ``/sas/sign`` href points at the live catalog's storage account: ask for the same
+        blob of the stand-in's storage instead (as the host of API requests is swapped)."""
+        params = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        out = []
+        for key, value in params:
+            match = RECORDED_BLOB.match(value) if key == "href" else None
+            if match:
+                value = self.blob_hrefs.get(match.group("blob"), value)
+            out.append((key, value))
+        return urllib.parse.urlencode(out)
+
+    def learn_hrefs(self, data: Any) -> None:
+        """Remember the stand-in's asset hrefs by blob path (for local_href)."""
+        for asset in (data.get("assets") or {}).values() if isinstance(data, dict) else []:
+            href = asset.get("href", "") if isinstance(asset, dict) else ""
+            parts = urllib.parse.urlsplit(href)
+            blob = parts.path.lstrip("/").split("/", 2)[-1]
+            if blob:
+                self.blob_hrefs[blob] = href
 
     def body_of(self, entry: dict) -> bytes | None:
         body = entry.get("RequestBody")
@@ -185,6 +217,7 @@ class Replayer:
             self.ids["operation"] = urllib.parse.urlsplit(lower["operation-location"]).path.rsplit("/", 1)[-1]
         if not isinstance(data, dict):
             return
+        self.learn_hrefs(data)
         if method == "POST" and path.endswith("/ingestions"):
             self.ids["ingestion"] = data.get("id", "")
         elif method == "GET" and path.endswith("/ingestions") and data.get("value"):
@@ -208,6 +241,24 @@ def jtype(value: Any) -> str:
     return {str: "string", list: "array", dict: "object", type(None): "null"}[type(value)]
 
 
+def field_name(key: str) -> str:
+    """The recordings' sanitizer rewrote the ``naip:`` extension prefix along with the collection id
+    (``naip-atl-atl:year``); requests replayed with ``naip-atl`` carry ``naip-atl:year``. Compare both as
+    the field the service really has."""
+    return NAIP_PREFIX_RE.sub("naip:", key)
+
+
+def counterpart(recorded: Any, ours: list) -> Any:
+    """The element of ``ours`` to compare with a recorded list element: the one with the same id when
+    elements have ids (list order is the catalog's, not the recording's), else the first."""
+    if isinstance(recorded, dict) and isinstance(recorded.get("id"), str):
+        wanted = NAIP_RE.sub("naip-atl", recorded["id"])
+        for element in ours:
+            if isinstance(element, dict) and element.get("id") == wanted:
+                return element
+    return ours[0]
+
+
 def shape_diff(recorded: Any, ours: Any, where: str = "$", depth: int = 0) -> tuple[list[str], int]:
     """Missing keys / type mismatches of ``ours`` against ``recorded``; plus the count of extra keys."""
     if recorded is None or depth > MAX_DEPTH:
@@ -217,6 +268,8 @@ def shape_diff(recorded: Any, ours: Any, where: str = "$", depth: int = 0) -> tu
     problems: list[str] = []
     extra = 0
     if isinstance(recorded, dict):
+        recorded = {field_name(k): v for k, v in recorded.items()}
+        ours = {field_name(k): v for k, v in ours.items()}
         for key, value in recorded.items():
             if key not in ours:
                 problems.append(f"{where}.{key}: missing")
@@ -226,7 +279,7 @@ def shape_diff(recorded: Any, ours: Any, where: str = "$", depth: int = 0) -> tu
                 extra += e
         extra += len(set(ours) - set(recorded))
     elif isinstance(recorded, list) and recorded and ours:
-        p, e = shape_diff(recorded[0], ours[0], f"{where}[0]", depth + 1)
+        p, e = shape_diff(recorded[0], counterpart(recorded[0], ours), f"{where}[0]", depth + 1)
         problems += p
         extra += e
     return problems, extra

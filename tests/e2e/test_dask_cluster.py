@@ -349,3 +349,51 @@ def test_odc_stac_load_signs_on_the_workers_at_read_time(dask_client: Any) -> No
     assert b"sig=" in pickle.dumps(dict(eager.__dask_graph__()))
     with pytest.raises(ValueError, match="patch_url"):
         load_signed([unsigned], signer=signer, patch_url=signer, **grid)
+
+
+# -- tiles of a large area ------------------------------------------------------------------------
+
+TILE_TARGET = {
+    "collection_id": "naip-atl",
+    "item_id": "ga_m_sample_05_05",
+    "bbox": (-84.54, 33.56, -84.495, 33.605),
+    "assets": ["image"],
+    "asset_band_indices": ["image|1,2,3"],
+}
+
+
+def test_tiles_of_an_area_are_spread_over_the_workers_as_download_tiles_writes_them(
+    client: PlanetaryComputerProClient, dask_client: Any, tmp_path: Path
+) -> None:
+    pytest.importorskip("morecantile")
+    alone = client.data.download_tiles(directory=tmp_path / "alone", zooms=[14, 15], **TILE_TARGET)
+    spread = client.data.download_tiles_on_dask(
+        directory=tmp_path / "spread",
+        zooms=[14, 15],
+        tiles_per_task=3,  # several bands per zoom
+        credential_factory=StandinCredential,
+        dask_client=dask_client,
+        **TILE_TARGET,
+    )
+    assert not spread.failures
+    assert spread.result.fetched == alone.fetched > 6 and spread.result.skipped == 0
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {
+            str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()
+        }
+
+    assert files(tmp_path / "spread") == files(tmp_path / "alone")  # same tiles, same bytes, same manifest
+
+    removed = sorted((tmp_path / "spread" / "15").rglob("*.png"))[0]
+    removed.unlink()
+    again = client.data.download_tiles_on_dask(
+        directory=tmp_path / "spread",
+        zooms=[14, 15],
+        tiles_per_task=3,
+        credential_factory=StandinCredential,
+        dask_client=dask_client,
+        **TILE_TARGET,
+    )
+    assert (again.result.fetched, again.result.skipped) == (1, alone.fetched - 1)
+    assert removed.read_bytes() == files(tmp_path / "alone")[str(removed.relative_to(tmp_path / "spread"))]

@@ -160,6 +160,7 @@ class PlanetaryComputerProClient(_GeneratedClient):
         self.stac = StacOperations(*parts)
         self.stac._storage_host_entries = tuple(storage_hosts.entries)  # for Dask workers' clients
         self.data = DataOperations(*parts)
+        self.data._storage_host_entries = tuple(storage_hosts.entries)
         self.ingestion = IngestionOperations(*parts)
         self.sas = SasOperations(*parts, storage_hosts=storage_hosts)
 

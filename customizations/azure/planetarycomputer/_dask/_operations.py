@@ -1,6 +1,8 @@
-"""``client.stac.search_partitions(...)``: the entry point of the Dask helpers on the sync client.
+"""The entry points of the Dask helpers on the sync client: ``client.stac.search_partitions(...)``
+and ``client.data.download_tiles_on_dask(...)``.
 
-Mixed into the client's STAC operations (``_search.StacSearchOperations``). Planning a split sends
+Mixed into the client's STAC operations (``_search.StacSearchOperations``) and data operations
+(``_tiles.DataTileOperations``). Planning a split sends
 no request (unless ``max_matched`` asks for the partitions' counts) and imports neither Dask nor
 pyarrow; those are imported when the partitions are turned into a bag, a data frame or a job.
 """
@@ -14,9 +16,12 @@ from .._search_params import DatetimeLike, GeoInterface
 from ._worker import ClientConfig
 
 if TYPE_CHECKING:
-    from ._partitions import SearchPartitions
+    import os
 
-__all__ = ["DaskSearchOperations"]
+    from ._partitions import SearchPartitions
+    from ._tiles import TileJobResult
+
+__all__ = ["DaskSearchOperations", "DaskTileOperations"]
 
 JSON = Mapping[str, Any]
 
@@ -122,3 +127,86 @@ class DaskSearchOperations:
         if max_matched is not None:
             partitions = partitions.refine(max_matched)
         return partitions
+
+
+class DaskTileOperations:
+    """``download_tiles_on_dask`` for the sync data operations."""
+
+    _storage_host_entries: tuple[str, ...] | None = None
+    """The client's ``storage_hosts``, set by the client so that worker clients sign the same hrefs."""
+
+    def download_tiles_on_dask(
+        self,
+        collection_id: str | None = None,
+        item_id: str | None = None,
+        *,
+        directory: str | os.PathLike[str],
+        credential_factory: Any,
+        zooms: int | Iterable[int],
+        search_id: str | None = None,
+        bbox: Sequence[float] | None = None,
+        intersects: JSON | GeoInterface | None = None,
+        tile_matrix_set_id: str = "WebMercatorQuad",
+        format: str = "png",
+        overwrite: bool = False,
+        max_tiles: int = 50_000,
+        tiles_per_task: int = 500,
+        retries: int = 2,
+        on_error: str = "raise",
+        dask_client: Any = None,
+        client_options: Mapping[str, Any] | None = None,
+        **render_options: Any,
+    ) -> TileJobResult:
+        """``download_tiles`` across a Dask cluster: the same plan, files and manifest, in bands of rows.
+
+        Takes the target, area, limits and render options of ``download_tiles``. This process
+        checks the plan, counts it against ``max_tiles`` and prepares the folder (manifest, leftovers
+        of an interrupted run); the tiles are then cut into bands of whole rows of about
+        ``tiles_per_task`` tiles, one task each, downloaded by the workers with their own clients
+        and written atomically. Tiles whose file exists are skipped (run again to resume); a failed
+        tile is tried up to ``1 + retries`` times. ``directory`` must be reachable by every worker.
+
+        .. code-block:: python
+
+            result = client.data.download_tiles_on_dask(
+                "naip", directory="tiles", zooms=[14, 15], bbox=(-84.6, 33.5, -84.2, 33.9),
+                credential_factory=DefaultAzureCredential, on_error="record",
+            )
+            print(result.result.fetched, result.failures)
+
+        :keyword credential_factory: A picklable callable without arguments returning a
+            ``TokenCredential``, called once in each worker process.
+        :keyword tiles_per_task: About how many tiles one task downloads.
+        :keyword on_error: ``"raise"`` (a tile that fails every try fails the job) or ``"record"``
+            (keep going; the result lists the failures).
+        :keyword dask_client: A ``distributed.Client``; the current one when None.
+        :keyword client_options: Options of the clients the workers build (``retry_total``...).
+        :return: The counts (``result.fetched``, ``skipped``, ``failed``, ``bytes``) and ``failures``.
+        :raises ValueError: or TypeError: An argument is invalid, the plan has more than
+            ``max_tiles`` tiles, or the folder holds another target's tiles (before any task).
+        :raises ~azure.planetarycomputer._dask.TileJobError: With ``on_error="raise"``, a tile
+            failed every try.
+        """
+        from ._tiles import download_tiles_on_dask
+
+        return download_tiles_on_dask(
+            self,
+            collection_id,
+            item_id,
+            directory=directory,
+            credential_factory=credential_factory,
+            zooms=zooms,
+            search_id=search_id,
+            bbox=bbox,
+            intersects=intersects,
+            tile_matrix_set_id=tile_matrix_set_id,
+            format=format,
+            overwrite=overwrite,
+            max_tiles=max_tiles,
+            tiles_per_task=tiles_per_task,
+            retries=retries,
+            on_error=on_error,
+            dask_client=dask_client,
+            client_options=client_options,
+            **render_options,
+        )

@@ -353,7 +353,7 @@ def test_odc_stac_load_signs_on_the_workers_at_read_time(dask_client: Any) -> No
 
 # -- tiles of a large area ------------------------------------------------------------------------
 
-TILE_TARGET = {
+TILE_TARGET: dict[str, Any] = {
     "collection_id": "naip-atl",
     "item_id": "ga_m_sample_05_05",
     "bbox": (-84.54, 33.56, -84.495, 33.605),

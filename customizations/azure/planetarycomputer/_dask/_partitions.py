@@ -502,6 +502,29 @@ class SearchPartitions(Sequence[SearchPartition]):
         )
 
 
+    def load_rasters(self, *, signer: Any, **odc_kwargs: Any) -> Any:
+        """The search's items loaded with ``odc.stac.load``, hrefs signed on the workers as they are read.
+
+        The items are collected first (``to_dask_bag().compute()``: on the cluster when a
+        ``distributed.Client`` is active), then loaded through :func:`._rasters.load_signed`. Pass
+        ``chunks={...}`` for a lazy, Dask-backed dataset; computing it reads on the workers, each
+        signing with its own token, renewed there before it expires.
+
+        :keyword signer: ``client.sas.signer(credential_factory=...)``.
+        :return: An ``xarray.Dataset``.
+        :raises ImportError: odc-stac or dask is not installed (``[dask-rasters]``, ``[dask]``).
+        :raises ValueError: The search has no items, or ``patch_url``/``driver`` was given.
+        """
+        from ._rasters import load_signed
+
+        pystac = require("pystac", "dask-rasters")
+        require("odc.stac", "dask-rasters")
+        items = [pystac.Item.from_dict(item) for item in self.to_dask_bag().compute()]
+        if not items:
+            raise ValueError("the search has no items: there is nothing to load")
+        return load_signed(items, signer=signer, **odc_kwargs)
+
+
 def _bag_partition(partitions: Iterable[SearchPartition]) -> list[dict[str, Any]]:
     return [item for partition in partitions for item in partition.items()]
 

@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .._lazy_items import _lazy_class_by_model
 from .._search_params import _format_instant, _parse_text, build_search_body, normalize_bbox
 from ._extras import require
 from ._items import DownloadAction, ItemResults, MapAction, check_assets, run_on_cluster
@@ -258,10 +259,8 @@ class SearchPartition:
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
         """The items this partition owns, page by page, as STAC JSON dicts."""
-        from .._bridges._pystac import stac_json
-
         for page in self.pager().by_page():
-            owned = [stac_json(item, "item") for item in page]
+            owned = [_item_json(item) for item in page]
             yield [item for item in owned if self.owns(item)]
 
     def items(self) -> list[dict[str, Any]]:
@@ -309,8 +308,16 @@ class SearchPartition:
         return f"<SearchPartition {self.describe()}>"
 
 
-def _partition_items(partition: SearchPartition) -> list[dict[str, Any]]:
-    return partition.items()
+def _item_json(item: Any) -> dict[str, Any]:
+    """The STAC JSON of a search result: the page's own dict when nothing has read the item yet (the
+    pager hands out lazy views over it), else a serialized copy."""
+    data = getattr(item, "_data", None)
+    lazy = type(item) in _lazy_class_by_model.values()
+    if lazy and type(data) is dict and not item.__dict__.get("_lazy_typed"):
+        return data
+    from .._bridges._pystac import stac_json
+
+    return stac_json(item, "item")
 
 
 def _partition_table(partition: SearchPartition) -> Any:

@@ -133,9 +133,18 @@ class Replayer:
                 {
                     "importType": "StaticCatalog",
                     "displayName": "fixture",
-                    "sourceCatalogUrl": f"{self.endpoint}/storage/ingest-samples/naip-extra/catalog.json",
+                    "sourceCatalogUrl": self.sample_catalog_url(self.json("GET", c)[1]),
                 },
             )
+
+    @staticmethod
+    def sample_catalog_url(collection: Any) -> str:
+        """The seed's sample static catalog, in the stand-in's blob storage (next to the collection's
+        thumbnail: same storage account)."""
+        href = ((collection or {}).get("assets") or {}).get("thumbnail", {}).get("href", "")
+        parts = urllib.parse.urlsplit(href)
+        account = parts.path.lstrip("/").split("/", 1)[0]
+        return f"{parts.scheme}://{parts.netloc}/{account}/ingest-samples/naip-extra/catalog.json"
 
     def multipart(self, method: str, path: str, data: dict, filename: str, content: bytes) -> None:
         boundary = uuid.uuid4().hex

@@ -6,6 +6,13 @@
 """
 
 from ._asset_signer import AssetSigner
+from ._bridges._rasters import GDAL_SETTINGS, load_odc, stack_stackstac
+from ._bridges._storage import (
+    CollectionContainer,
+    CollectionSasCredential,
+    CollectionStorage,
+    GeoCatalogCredentialProvider,
+)
 from ._client import DEFAULT_SCOPE, PlanetaryComputerProClient
 from ._ingestion_runs import IngestionRunError, IngestionRunProgress, IngestionRunTimeoutError
 from ._lro import OperationFailedError
@@ -20,7 +27,12 @@ __version__ = VERSION
 __all__ = [
     "DEFAULT_SCOPE",
     "DEFAULT_STORAGE_HOSTS",
+    "GDAL_SETTINGS",
     "AssetSigner",
+    "CollectionContainer",
+    "CollectionSasCredential",
+    "CollectionStorage",
+    "GeoCatalogCredentialProvider",
     "IngestionRunError",
     "IngestionRunProgress",
     "IngestionRunTimeoutError",
@@ -33,4 +45,6 @@ __all__ = [
     "TileProgress",
     "Urllib3Transport",
     "__version__",
+    "load_odc",
+    "stack_stackstac",
 ]

@@ -508,7 +508,6 @@ class SearchPartitions(Sequence[SearchPartition]):
             self._partitions, action, dask_client=dask_client, retries=retries, on_error=on_error
         )
 
-
     def load_rasters(self, *, signer: Any, **odc_kwargs: Any) -> Any:
         """The search's items loaded with ``odc.stac.load``, hrefs signed on the workers as they are read.
 

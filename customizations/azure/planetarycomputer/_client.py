@@ -297,7 +297,9 @@ class PlanetaryComputerProClient(_GeneratedClient):
         guard_content_decoding(self._client._pipeline)
         parts = (self._client, self._config, self._serialize, self._deserialize)
         self.stac = StacOperations(*parts)
+        self.stac._storage_host_entries = tuple(storage_hosts.entries)  # for Dask workers' clients
         self.data = DataOperations(*parts)
+        self.data._storage_host_entries = tuple(storage_hosts.entries)
         self.ingestion = IngestionOperations(*parts)
         self.sas = SasOperations(*parts, storage_hosts=storage_hosts)
 

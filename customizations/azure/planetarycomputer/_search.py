@@ -10,6 +10,7 @@ from azure.core.paging import ItemPaged, PageIterator
 from azure.core.rest import HttpRequest, HttpResponse
 
 from ._bridges import PystacClientOperations, SearchExports, attach_model_methods
+from ._dask._operations import DaskSearchOperations
 from ._generated.models import StacAssetUrlSigningMode, StacItem, StacItemCollection, StacSearchParameters
 from ._generated.operations import StacOperations as _GeneratedStacOperations
 from ._search_paging import (
@@ -104,9 +105,10 @@ class SearchItemsPaged(ItemPaged[StacItem], SearchExports):
         return f"<SearchItemsPaged POST {self._pager.first.href}>"
 
 
-class StacSearchOperations(_GeneratedStacOperations, PystacClientOperations):
+class StacSearchOperations(_GeneratedStacOperations, PystacClientOperations, DaskSearchOperations):
     """Item search across pages (:meth:`search_items_paged`), a search POST that is retried, and a
-    pystac-client opened on the catalog (:meth:`open_pystac_client`)."""
+    pystac-client opened on the catalog (:meth:`open_pystac_client`), and a search split into
+    partitions for Dask (:meth:`search_partitions`)."""
 
     def search_items_paged(
         self,

@@ -64,6 +64,7 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError
 from azure.core.tracing.decorator import distributed_trace
 
 from ._atomic_file import AtomicFile, remove_leftovers, write_atomically
+from ._dask._operations import DaskTileOperations
 from ._generated.operations import DataOperations as _GeneratedDataOperations
 from ._search_params import GeoInterface
 from ._tile_grid import (
@@ -724,7 +725,7 @@ def _bounded(
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
-class DataTileOperations(_GeneratedDataOperations):
+class DataTileOperations(_GeneratedDataOperations, DaskTileOperations):
     """Tile streaming (:meth:`iter_tiles`, :meth:`download_tiles`) and tile matrix sets as morecantile
     objects (:meth:`load_tile_matrix_set`)."""
 

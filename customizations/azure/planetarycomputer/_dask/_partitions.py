@@ -573,6 +573,15 @@ def _search_range(body: Mapping[str, Any]) -> tuple[_dt.datetime, _dt.datetime]:
     return _parse_text(start_text)[0], _parse_text(end_text)[0]
 
 
+def _crosses_antimeridian(bbox: Any) -> bool:
+    """Whether a bbox argument has west > east (checked in full by the search's own validation)."""
+    try:
+        values = [float(value) for value in bbox]
+    except (TypeError, ValueError):
+        return False
+    return len(values) in (4, 6) and values[0] > values[len(values) // 2]
+
+
 def plan_partitions(
     config: ClientConfig,
     *,
@@ -595,6 +604,9 @@ def plan_partitions(
     if by is None and n is None and grid is None:
         raise ValueError("give by= (a calendar period), n= (equal time windows) or grid= to split the search")
     search = dict(search)
+    if grid is not None and _crosses_antimeridian(search.get("bbox")):
+        # The search sends such a bbox as a MultiPolygon of its two halves: no single box to grid.
+        raise ValueError("grid= cannot split a bbox that crosses the antimeridian; split it in two searches")
     body = build_search_body(search.pop("body", None), **search)
 
     windows: list[TimeWindow | None] = [None]

@@ -624,10 +624,6 @@ def plan_partitions(
         bbox = normalize_bbox(bbox)
         if len(bbox) == 6:
             bbox = [bbox[0], bbox[1], bbox[3], bbox[4]]
-        if bbox[0] > bbox[2]:
-            raise ValueError(
-                "grid= cannot split a bbox that crosses the antimeridian; split it in two searches"
-            )
         area = (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]))
         cells = list(grid_cells(area, columns, rows))
         require("shapely", "dask")  # ownership of cells is decided on item geometries

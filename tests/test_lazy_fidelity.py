@@ -112,15 +112,23 @@ texts = st.text(max_size=8)
 timestamps = st.sampled_from(
     ["2021-01-02T03:04:05Z", "2021-01-02T03:04:05.123456+02:00", "2020-02-29T00:00:00Z", "not a date"]
 )
+
+
+def record(
+    required: dict[str, st.SearchStrategy[Any]], optional: dict[str, st.SearchStrategy[Any]] | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
+    """``st.fixed_dictionaries`` with mixed value types spelt out: older Hypothesis (the newest on
+    Python 3.9) cannot infer them for mypy."""
+    return st.fixed_dictionaries(required, optional=optional or {})
+
+
 positions = st.lists(numbers, min_size=2, max_size=3)
 rings = st.lists(positions, min_size=1, max_size=4)
 geometries = st.one_of(
-    st.fixed_dictionaries({"type": st.just("Point"), "coordinates": positions}),
-    st.fixed_dictionaries({"type": st.just("LineString"), "coordinates": rings}),
-    st.fixed_dictionaries(
-        {"type": st.just("Polygon"), "coordinates": st.lists(rings, min_size=1, max_size=2)}
-    ),
-    st.fixed_dictionaries(
+    record({"type": st.just("Point"), "coordinates": positions}),
+    record({"type": st.just("LineString"), "coordinates": rings}),
+    record({"type": st.just("Polygon"), "coordinates": st.lists(rings, min_size=1, max_size=2)}),
+    record(
         {"type": st.just("MultiPolygon"), "coordinates": st.lists(st.lists(rings, max_size=2), max_size=2)},
         optional={"bbox": st.lists(numbers, min_size=4, max_size=4)},
     ),
@@ -138,7 +146,7 @@ common = {
     "updated": timestamps,
     "title": texts,
     "providers": st.lists(
-        st.fixed_dictionaries(
+        record(
             {"name": texts},
             optional={"roles": st.lists(texts, max_size=2), "url": texts, "description": texts},
         ),
@@ -146,11 +154,11 @@ common = {
     ),
     "eo:bands": st.lists(st.dictionaries(texts, json_values, max_size=3), max_size=3),
 }
-assets = st.fixed_dictionaries(
+assets = record(
     {"href": texts},
     optional={"type": texts, "roles": st.lists(texts, max_size=3), "title": texts, **common},
 )
-links = st.fixed_dictionaries(
+links = record(
     {"href": texts},
     optional={
         "rel": texts,
@@ -163,13 +171,13 @@ links = st.fixed_dictionaries(
         "title": texts,
     },
 )
-items = st.fixed_dictionaries(
+items = record(
     {
         "type": st.just("Feature"),
         "id": texts,
         "geometry": geometries,
         "bbox": st.lists(numbers, min_size=4, max_size=6),
-        "properties": st.fixed_dictionaries(
+        "properties": record(
             {"datetime": st.one_of(timestamps, st.none())},
             optional={
                 **common,

@@ -164,10 +164,12 @@ def guard_content_decoding(pipeline: Any) -> None:
 
 def _expected_json_type(deserializer: Any) -> tuple[type, str] | None:
     """The JSON type a generated deserializer needs (object for a model, array for a list), if known."""
-    if isinstance(deserializer, type) and issubclass(deserializer, Model):
-        return dict, f"a JSON object (a {deserializer.__name__})"
-    if typing.get_origin(deserializer) is list:
+    origin = typing.get_origin(deserializer)
+    if origin is list:
         return list, f"a JSON array ({deserializer!r})".replace("typing.", "")
+    # Python 3.9 counts a parameterized generic (list[X]) as a type: rule those out first.
+    if origin is None and isinstance(deserializer, type) and issubclass(deserializer, Model):
+        return dict, f"a JSON object (a {deserializer.__name__})"
     return None
 
 

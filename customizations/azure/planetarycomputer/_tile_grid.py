@@ -250,6 +250,22 @@ def _check_zooms(tms: morecantile.TileMatrixSet, zooms: Sequence[int]) -> None:
             raise ValueError(f"zooms: {zoom} is outside {tms.id}'s zoom levels {tms.minzoom}..{tms.maxzoom}")
 
 
+def _truncate(lng: float, lat: float, limits: tuple[float, float, float, float]) -> tuple[float, float]:
+    """A point moved into the tile matrix set's geographic bounds, exactly as ``tiles(truncate=True)``
+    does (morecantile's ``truncate_coordinates``, which older morecantile lacks): for a set whose
+    bounds cross the antimeridian (``left > right``) the order of the comparisons matters."""
+    left, bottom, right, top = limits
+    if lng > right:
+        lng = right
+    elif lng < left:
+        lng = left
+    if lat > top:
+        lat = top
+    elif lat < bottom:
+        lat = bottom
+    return lng, lat
+
+
 def tile_ranges(
     tms: morecantile.TileMatrixSet, zooms: Sequence[int], bbox: tuple[float, float, float, float]
 ) -> list[list[TileRange]]:
@@ -263,14 +279,13 @@ def tile_ranges(
     models = importlib.import_module("morecantile.models")
     utils = importlib.import_module("morecantile.utils")
     epsilon = models.LL_EPSILON
-    geographic_crs = tms.geographic_crs or models.WGS84_CRS
-    from_geographic = models.TransformerFromCRS(geographic_crs, tms.crs._pyproj_crs, always_xy=True)
-    to_geographic = models.TransformerFromCRS(tms.crs._pyproj_crs, geographic_crs, always_xy=True)
-    left, bottom, right, top = to_geographic.transform_bounds(*tms.xy_bbox, densify_pts=21)
-    limits = utils.BoundingBox(left, bottom, right, top)
+    # The tile matrix set's own transformers (morecantile 6 and 7 both keep them), as tiles() uses.
+    from_geographic = tms._from_geographic
+    xmin, ymin, xmax, ymax = tms.xy_bbox
+    left, bottom, right, top = tms._to_geographic.transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
     west, south, east, north = bbox
-    west, south = utils.truncate_coordinates(west, south, limits)
-    east, north = utils.truncate_coordinates(east, north, limits)
+    west, south = _truncate(west, south, (left, bottom, right, top))
+    east, north = _truncate(east, north, (left, bottom, right, top))
     halves = (
         [(left, south, east, north), (west, south, right, north)]
         if west > east

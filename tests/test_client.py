@@ -249,3 +249,37 @@ async def test_json_nested_too_deeply_raises_decode_error_aio() -> None:
     ) as client:
         with pytest.raises(DecodeError, match="nested too deeply"):
             await client.stac.get_collection("naip")
+
+
+def test_a_parsed_response_is_freed_without_the_garbage_collector() -> None:
+    """The JSON guard holds its response weakly: no reference cycle keeps a response (a search page)
+    alive after the operation returns, until a garbage collection that may be pages away."""
+    import gc
+    import weakref
+
+    from azure.core.rest._http_response_impl import HttpResponseImpl
+
+    collection = {"id": "c", "type": "Collection", "description": "d", "license": "l", "links": []}
+    transport = CapturingTransport(CannedResponse.json(collection))
+    client = PlanetaryComputerProClient(
+        "https://geocatalog.example.com", FakeTokenCredential(), transport=transport
+    )
+    seen: list[weakref.ref[Any]] = []
+    original = HttpResponseImpl.json
+
+    def spy(self: Any) -> Any:
+        seen.append(weakref.ref(self))
+        return original(self)
+
+    gc.collect()
+    gc.disable()
+    try:
+        HttpResponseImpl.json = spy  # type: ignore[method-assign]
+        try:
+            assert client.stac.get_collection("c").id == "c"
+            client.stac.get_collection("c")  # the guard remembers the last parse: only earlier ones go
+        finally:
+            HttpResponseImpl.json = original  # type: ignore[method-assign]
+        assert seen and seen[0]() is None
+    finally:
+        gc.enable()

@@ -51,6 +51,9 @@ class Served:
     paths: list[str] = field(default_factory=list)
     sha256: str = ""
     size: int = 0
+    # Set by the server thread once it has recorded what it sent: the client may finish reading
+    # the body before that thread gets to record it.
+    recorded: threading.Event = field(default_factory=threading.Event)
 
 
 class _CropHandler(http.server.BaseHTTPRequestHandler):
@@ -75,6 +78,7 @@ class _CropHandler(http.server.BaseHTTPRequestHandler):
             size += len(piece)
         self.wfile.flush()
         self.served.sha256, self.served.size = digest.hexdigest(), size
+        self.served.recorded.set()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -108,6 +112,7 @@ def _file_digest(path: Path) -> tuple[str, int]:
 def _check(served: Served, target: Path, heap_peak: int) -> None:
     assert served.paths and served.paths[0].startswith(CROP_PATH + "?api-version="), served.paths
     assert served.requests[0].get("Authorization") == f"Bearer {FAKE_TOKEN}"
+    assert served.recorded.wait(timeout=30), "the server did not finish sending the body"
     assert served.size == BODY_SIZE
     assert _file_digest(target) == (served.sha256, BODY_SIZE)
     print(f"Python heap peak {heap_peak / 2**20:.2f} MiB while streaming {BODY_SIZE >> 20} MiB")

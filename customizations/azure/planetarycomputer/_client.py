@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import sys
 import typing
+import weakref
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -111,26 +112,41 @@ class JsonDecodeGuardPolicy(SansIOHTTPPolicy[Any, Any]):
 
     def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
         http_response = response.http_response
-        parse = http_response.json
+        http_response.json = _GuardedJson(http_response)
 
-        def json() -> Any:
-            try:
-                value = parse()
-            except ValueError as error:  # json.JSONDecodeError, or UnicodeDecodeError from the text
-                target = _target(http_response)
-                raise DecodeError(
-                    message=(
-                        f"the response to {target} is not JSON "
-                        f"(status {http_response.status_code}, Content-Type "
-                        f"{http_response.headers.get('Content-Type')!r}): {error}"
-                    ),
-                    response=http_response,
-                    error=error,
-                ) from error
-            _last_parsed.set((value, http_response))
-            return value
 
-        setattr(http_response, "json", json)  # noqa: B010 -- an instance attribute over the method
+class _GuardedJson:
+    """A response's ``json()`` that raises DecodeError for a body that is not JSON.
+
+    It holds its response weakly: a strong reference (a closure, a bound method) would put every
+    response in a reference cycle with its own attribute, kept alive until the garbage collector
+    runs instead of freed when the caller drops it (pages of a search would pile up).
+    """
+
+    __slots__ = ("_response",)
+
+    def __init__(self, http_response: Any) -> None:
+        self._response = weakref.ref(http_response)
+
+    def __call__(self) -> Any:
+        http_response = self._response()
+        if http_response is None:  # pragma: no cover - called through the response, which is alive
+            raise ReferenceError("the response was released")
+        try:
+            value = type(http_response).json(http_response)
+        except ValueError as error:  # json.JSONDecodeError, or UnicodeDecodeError from the text
+            target = _target(http_response)
+            raise DecodeError(
+                message=(
+                    f"the response to {target} is not JSON "
+                    f"(status {http_response.status_code}, Content-Type "
+                    f"{http_response.headers.get('Content-Type')!r}): {error}"
+                ),
+                response=http_response,
+                error=error,
+            ) from error
+        _last_parsed.set((value, http_response))
+        return value
 
 
 def guard_content_decoding(pipeline: Any) -> None:

@@ -65,7 +65,8 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(_types|_utils)\..*|azure\.planetarycomputer\._generated\._utils\..*"),
     # Private modules and names of ours (underscore modules, type variables, type aliases).
     (r"py:.*", r"azure\.planetarycomputer\.(\w+\.)*_\w+(\.\w+)*"),
-    (r"py:class", r"StorageHosts|CredentialFactory|Modifier|SearchPager|ProgressArgument|ProgressOption"
+    (r"py:mod", r"_\w+"),
+    (r"py:class", r"StorageHosts|CredentialFactory|Modifier|SearchPager|ProgressArgument|ProgressOption|DatetimeLike"
      r"|SasTokenCache|SasSigningOperations|RunReference"),
     # The generator writes discriminator values (enum members) as class references.
     (r"py:class", r"azure\.planetarycomputer\._generated\.models\.[A-Z][A-Z_]+"),

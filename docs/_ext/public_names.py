@@ -59,6 +59,7 @@ _PUBLIC_PACKAGES = (
     "azure.planetarycomputer",
     "azure.planetarycomputer.models",
     "azure.planetarycomputer.operations",
+    "azure.planetarycomputer._dask",  # what the Dask helpers return, documented there
 )
 
 

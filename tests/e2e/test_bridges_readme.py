@@ -24,6 +24,9 @@ def section_blocks() -> list[str]:
     text = README.read_text(encoding="utf-8")
     start = text.index(SECTION)
     end = text.index("\n## ", start + len(SECTION))
+    # The "Pixels and storage" subsection has its own test (tests/e2e/test_pixels_readme.py).
+    pixels = text.find("\n### Pixels and storage", start, end)
+    end = end if pixels == -1 else pixels
     blocks: list[str] = []
     inside: list[str] | None = None
     for line in text[start:end].splitlines():

@@ -513,8 +513,9 @@ class SearchPartitions(Sequence[SearchPartition]):
 
         The items are collected first (``to_dask_bag().compute()``: on the cluster when a
         ``distributed.Client`` is active), then loaded through
-        :func:`~azure.planetarycomputer._dask.load_signed`. Pass ``chunks={...}`` for a lazy, Dask-backed dataset; computing it reads on the workers, each
-        signing with its own token, renewed there before it expires.
+        :func:`~azure.planetarycomputer._dask.load_signed`. Pass ``chunks={...}`` for a lazy,
+        Dask-backed dataset; computing it reads on the workers, each signing with its own token,
+        renewed there before it expires.
 
         :keyword signer: ``client.sas.signer(credential_factory=...)``.
         :return: An ``xarray.Dataset``.

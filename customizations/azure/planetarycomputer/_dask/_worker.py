@@ -4,8 +4,9 @@ Tasks of the ``_dask`` helpers travel to worker processes as plain configuration
 version, a picklable *credential factory*, client options), never as a client, a credential or a
 token. The first task in a process builds a
 :class:`~azure.planetarycomputer.PlanetaryComputerProClient` from that configuration, and every
-later task with the same configuration in that process reuses it, with its connection pool, its bearer-token refresh and its SAS token cache: a worker asks for a token when
-its own is about to expire, not when the job started.
+later task with the same configuration in that process reuses it, with its connection pool, its
+bearer-token refresh and its SAS token cache: a worker asks for a token when its own is about to
+expire, not when the job started.
 """
 
 from __future__ import annotations

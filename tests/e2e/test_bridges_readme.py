@@ -12,32 +12,17 @@ import os
 from pathlib import Path
 
 import pytest
+from readme_sections import README, python_blocks
 from standin import ENDPOINT, needs_standin
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "## Analysis with the STAC tools you know"
 
 pytestmark = needs_standin
 
 
 def section_blocks() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(SECTION)
-    end = text.index("\n## ", start + len(SECTION))
     # The "Pixels and storage" subsection has its own test (tests/e2e/test_pixels_readme.py).
-    pixels = text.find("\n### Pixels and storage", start, end)
-    end = end if pixels == -1 else pixels
-    blocks: list[str] = []
-    inside: list[str] | None = None
-    for line in text[start:end].splitlines():
-        if line.strip() == "```python":
-            inside = []
-        elif line.strip() == "```" and inside is not None:
-            blocks.append("\n".join(inside) + "\n")
-            inside = None
-        elif inside is not None:
-            inside.append(line)
-    return blocks
+    return python_blocks(SECTION, until="### Pixels and storage")
 
 
 def test_every_python_block_of_the_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,29 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from readme_sections import python_blocks
 from standin import ENDPOINT, needs_standin
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "## Dask"
 
 pytestmark = needs_standin
 
 
 def section_blocks() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(SECTION + "\n")
-    end = text.index("\n## ", start + len(SECTION))
-    blocks: list[str] = []
-    inside: list[str] | None = None
-    for line in text[start:end].splitlines():
-        if line.strip() == "```python":
-            inside = []
-        elif line.strip() == "```" and inside is not None:
-            blocks.append("\n".join(inside) + "\n")
-            inside = None
-        elif inside is not None:
-            inside.append(line)
-    return blocks
+    return python_blocks(SECTION)
 
 
 def test_the_dask_example_runs(tmp_path: Path) -> None:

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
 import urllib.parse
-from pathlib import Path
 
 import pytest
+from readme_sections import README, python_blocks
 from standin import ENDPOINT, needs_standin
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "### Pixels and storage"
 
 pytestmark = needs_standin
@@ -25,11 +23,7 @@ for _library in ("odc.stac", "stackstac", "adlfs", "obstore"):
 
 
 def section_blocks() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(SECTION) + len(SECTION)
-    following = re.search(r"^#{2,3} ", text[start:], flags=re.MULTILINE)
-    end = start + following.start() if following else len(text)
-    return re.findall(r"^```python\n(.*?)^```$", text[start:end], flags=re.MULTILINE | re.DOTALL)
+    return python_blocks(SECTION)
 
 
 def blob_host() -> str:
